@@ -1,0 +1,7 @@
+"""Prediction types: how a kit's predictions and ground truth are held and combined."""
+
+from .base import BasePredictions
+from .multiclass import Multiclass
+from .regression import Regression
+
+__all__ = ["BasePredictions", "Multiclass", "Regression"]

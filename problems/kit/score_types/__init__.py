@@ -1,0 +1,30 @@
+"""Score types: scikit-learn metrics with a name, precision, direction and bounds."""
+
+from .accuracy import Accuracy, ClassificationError
+from .balanced_accuracy import BalancedAccuracy
+from .base import BaseScoreType, BinaryProbabilityScoreType, ClassifierScoreType
+from .brier_score import BrierScore
+from .combined import Combined
+from .f1_above import F1Above
+from .macro_averaged_recall import MacroAveragedRecall
+from .negative_log_likelihood import NegativeLogLikelihood
+from .regression import MARE, RMSE, RelativeRMSE
+from .roc_auc import ROCAUC
+
+__all__ = [
+    "MARE",
+    "RMSE",
+    "ROCAUC",
+    "Accuracy",
+    "BalancedAccuracy",
+    "BaseScoreType",
+    "BinaryProbabilityScoreType",
+    "BrierScore",
+    "ClassificationError",
+    "ClassifierScoreType",
+    "Combined",
+    "F1Above",
+    "MacroAveragedRecall",
+    "NegativeLogLikelihood",
+    "RelativeRMSE",
+]
