@@ -53,7 +53,7 @@ class Multiclass(BasePredictions):
                     row[positions[label_type(each)]] = 1.0 / len(labels)
                 except (KeyError, ValueError) as error:
                     raise ValueError(
-                        f"Label {each!r} is not one of {list(self.label_names)}."
+                        f"Label {str(each)!r} is not one of {list(self.label_names)}."
                     ) from error
         return one_hot
 
