@@ -1,6 +1,7 @@
 """Score types: scikit-learn metrics with a name, precision, direction and bounds."""
 
 from .accuracy import Accuracy, ClassificationError
+from .ams import AMS, approximate_median_significance
 from .balanced_accuracy import BalancedAccuracy
 from .base import BaseScoreType, BinaryProbabilityScoreType, ClassifierScoreType
 from .brier_score import BrierScore
@@ -10,8 +11,10 @@ from .macro_averaged_recall import MacroAveragedRecall
 from .negative_log_likelihood import NegativeLogLikelihood
 from .regression import MARE, RMSE, RelativeRMSE
 from .roc_auc import ROCAUC
+from .weighted_roc_auc import WeightedROCAUC
 
 __all__ = [
+    "AMS",
     "MARE",
     "RMSE",
     "ROCAUC",
@@ -27,4 +30,6 @@ __all__ = [
     "MacroAveragedRecall",
     "NegativeLogLikelihood",
     "RelativeRMSE",
+    "WeightedROCAUC",
+    "approximate_median_significance",
 ]
