@@ -1,5 +1,6 @@
 """Score types: scikit-learn metrics with a name, precision, direction and bounds."""
 
+from . import detection
 from .accuracy import Accuracy, ClassificationError
 from .ams import AMS, approximate_median_significance
 from .balanced_accuracy import BalancedAccuracy
@@ -32,4 +33,5 @@ __all__ = [
     "RelativeRMSE",
     "WeightedROCAUC",
     "approximate_median_significance",
+    "detection",
 ]
