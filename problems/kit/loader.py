@@ -57,6 +57,27 @@ class Kit:
             return []
         return sorted(p.name for p in self.submissions_dir.iterdir() if p.is_dir())
 
+    def sandbox_data_paths(self, data_dir: str | Path | None = None) -> list[Path]:
+        """Folders under ``<data_dir>/data`` that submissions read while they run.
+
+        A kit whose X only *addresses* files on disk (images by id) names those folders
+        in ``sandbox_data`` in problem.py. They must hold inputs only, never labels: the
+        worker mounts them read-only, at the same path, inside the sandbox.
+        """
+        data_root = (Path(data_dir) if data_dir is not None else self.path).resolve() / "data"
+        paths = []
+        for name in getattr(self.module, "sandbox_data", ()):
+            path = (data_root / name).resolve()
+            if not path.is_relative_to(data_root) or path == data_root:
+                raise KitError(
+                    f"{self.title}: sandbox_data entry {name!r} must be a folder inside data/ "
+                    "(the whole data folder holds the test labels)."
+                )
+            if not path.is_dir():
+                raise KitError(f"{self.title}: sandbox_data folder {path} does not exist.")
+            paths.append(path)
+        return paths
+
     def get_train_data(self, data_dir: str | Path | None = None) -> tuple[Any, Any]:
         """``(X_train, y_train)`` read from ``data_dir`` (the kit folder by default)."""
         return self._read_data("get_train_data", data_dir)

@@ -16,6 +16,9 @@ from problems.kit.workflows.image_classifier import ImageClassifier, ImageSet
 problem_title = "Pollenating insects classification"
 
 N_CLASSES = 18
+# X holds image ids and this folder; submissions read the images while they run, so
+# the worker mounts it (read-only) in the sandbox. It holds no labels.
+sandbox_data = ["imgs"]
 # Under --quick-test: the first rows of each split (the CSVs are shuffled).
 QUICK_ROWS = 64
 

@@ -62,6 +62,7 @@ def run_job(
                 Mount(loaded.kit_copy, f"{layout.JOB_ROOT}/{layout.KIT_DIR}"),
                 Mount(loaded.input_dir, f"{layout.JOB_ROOT}/{layout.INPUT_DIR}"),
                 Mount(folders.submission_dir, f"{layout.JOB_ROOT}/{layout.SUBMISSION_DIR}"),
+                *(Mount(path, str(path)) for path in loaded.data_mounts),
             ),
             workdir=layout.JOB_ROOT,
             env=sandbox_env(request.limits),

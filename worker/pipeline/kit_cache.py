@@ -43,6 +43,9 @@ class LoadedKit:
     folds: list[Fold]
     kit_copy: Path
     input_dir: Path
+    #: Input-only data folders the kit's X points at (images by id), mounted read-only
+    #: at their own path; see Kit.sandbox_data_paths.
+    data_mounts: tuple[Path, ...] = ()
 
 
 _lock = threading.Lock()
@@ -112,6 +115,7 @@ def _load(path: Path, version_dir: Path) -> LoadedKit:
         folds=folds,
         kit_copy=kit_copy,
         input_dir=input_dir,
+        data_mounts=tuple(kit.sandbox_data_paths()),
     )
 
 
