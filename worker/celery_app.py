@@ -51,7 +51,7 @@ def celery_config(broker_url: str | None = None) -> dict[str, Any]:
 
 def create_celery_app(broker_url: str | None = None) -> Celery:
     """A Celery app configured from the settings, with the scoring tasks registered."""
-    celery = Celery("ramplab", include=["worker.tasks"])
+    celery = Celery("ramplab", include=["worker.tasks", "worker.blending_task"])
     celery.conf.update(celery_config(broker_url))
     return celery
 

@@ -73,6 +73,10 @@ class EmbeddedWorker:
         for thread in [*self._threads, self._sweep_thread]:
             if thread.is_alive():
                 thread.join(timeout)
+        # Let a blend requested by the last scored submission finish its write.
+        from worker.blending_task import embedded_blends
+
+        embedded_blends.wait_idle(timeout)
 
     def _loop(self) -> None:
         worker_id = worker_identity("embedded")

@@ -158,6 +158,11 @@ def _store(owner: _Owner, event_id: int, outcome: Outcome) -> Report:
             store.publish_predictions(staged, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if stored:
+        # Imported here: worker.blending_task imports this package (the kit cache).
+        from worker.blending_task import request_blend
+
+        request_blend(event_id, factory=owner.factory)
     return Report(Result.SCORED if stored else Result.LOST, outcome=outcome)
 
 
