@@ -1,0 +1,223 @@
+"""Vectorised *screening* scores: many candidate ensembles scored in one array op.
+
+A screening score approximates what the score type's own ``score_function`` returns,
+up to floating-point rounding (different summation order, float64 instead of float32
+arithmetic). It never decides alone: the selector re-scores with the score type every
+candidate whose screening value lies within :meth:`FastMetric.tolerance` of a decision
+boundary, so the choices are those of the generic path. Only score types whose formula
+is reproduced here get a fast path (recognised by exact class, ours or ramp-workflow's);
+anything else, or a subclass that might compute something else, goes the generic way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import rankdata
+
+from .. import score_types as kit_scores
+
+FloatArray = NDArray[np.floating[Any]]
+
+# Kinds of metric reproduced below.
+_ACCURACY, _ERROR, _NLL, _BRIER, _AUC, _RMSE = "accuracy", "error", "nll", "brier", "auc", "rmse"
+
+_RAMPWF_KINDS = {
+    "rampwf.score_types.accuracy.Accuracy": _ACCURACY,
+    "rampwf.score_types.classification_error.ClassificationError": _ERROR,
+    "rampwf.score_types.negative_log_likelihood.NegativeLogLikelihood": _NLL,
+    "rampwf.score_types.brier_score.BrierScore": _BRIER,
+    "rampwf.score_types.roc_auc.ROCAUC": _AUC,
+    "rampwf.score_types.rmse.RMSE": _RMSE,
+}
+_KIT_KINDS: dict[type, str] = {
+    kit_scores.Accuracy: _ACCURACY,
+    kit_scores.ClassificationError: _ERROR,
+    kit_scores.NegativeLogLikelihood: _NLL,
+    kit_scores.BrierScore: _BRIER,
+    kit_scores.ROCAUC: _AUC,
+    kit_scores.RMSE: _RMSE,
+}
+_BINARY_ONLY = {_BRIER, _AUC}
+_CLASSIFICATION = {_ACCURACY, _ERROR, _NLL, _BRIER, _AUC}
+
+
+def metric_kind(score_type: Any) -> tuple[str, bool] | None:
+    """``(kind, is_ours)`` when ``score_type`` is exactly a class reproduced here."""
+    cls = type(score_type)
+    if cls in _KIT_KINDS:
+        return _KIT_KINDS[cls], True
+    kind = _RAMPWF_KINDS.get(f"{cls.__module__}.{cls.__qualname__}")
+    return (kind, False) if kind is not None else None
+
+
+@dataclass(frozen=True)
+class FastMetric:
+    """Screens candidate predictions against one fold's ground truth.
+
+    ``truth_index`` holds the true label index per row (classification) and
+    ``truth_values`` the true values (regression). ``is_ours`` selects the
+    ``problems.kit`` variant of a formula (our NLL clips and renormalises first).
+    """
+
+    kind: str
+    is_ours: bool
+    compute_dtype: np.dtype[Any]
+    truth_index: NDArray[np.intp] | None = None
+    truth_values: NDArray[np.float64] | None = None
+
+    @property
+    def column(self) -> str | None:
+        """The one column candidate ensembles are screened on, if one suffices.
+
+        ``"true"``: the true label's probability (NLL); ``"positive"``: the second
+        label's (ROC AUC, Brier); None: all columns (accuracy, regression).
+        """
+        if self.kind == _NLL:
+            return "true"
+        return "positive" if self.kind in _BINARY_ONLY else None
+
+    def screen(self, predictions: FloatArray) -> NDArray[np.float64]:
+        """Scores of a block of raw candidates, shape ``(n_candidates,)``.
+
+        ``predictions`` has shape ``(n_candidates, n_rows[, n_columns])``; a candidate
+        the formula cannot vouch for (values outside [0, 1] where the metric would
+        raise, non-finite values) gets NaN, which forces an exact evaluation.
+        """
+        if self.kind == _RMSE:
+            return self._rmse(predictions)
+        if self.kind in (_ACCURACY, _ERROR):
+            return self._accuracy(predictions)
+        axes = tuple(range(1, predictions.ndim))
+        low, high = np.min(predictions, axis=axes), np.max(predictions, axis=axes)
+        invalid = ~(np.isfinite(low) & np.isfinite(high))
+        if self.kind == _NLL:
+            if self.is_ours:
+                # Our NegativeLogLikelihood clips to [1e-15, 1] and renormalises rows.
+                clipped = np.clip(predictions.astype(np.float64), 1e-15, 1.0)
+                true = self._true_column(clipped)
+                scores = self.screen_column(true / clipped.sum(axis=2))
+            else:
+                invalid |= (low < 0) | (high > 1)  # sklearn's log_loss raises
+                scores = self.screen_column(self._true_column(predictions))
+        else:
+            invalid |= (low < 0) | (high > 1)
+            scores = self.screen_column(predictions[:, :, 1])
+        return np.where(invalid, np.nan, scores)
+
+    def _true_column(self, predictions: FloatArray) -> FloatArray:
+        """``predictions[:, i, truth_index[i]]`` as a new ``(n_candidates, n_rows)`` array."""
+        assert self.truth_index is not None
+        column = np.empty(predictions.shape[:2], dtype=predictions.dtype)
+        for label in range(predictions.shape[2]):
+            np.copyto(column, predictions[:, :, label], where=self.truth_index == label)
+        return column
+
+    def _rmse(self, predictions: FloatArray) -> NDArray[np.float64]:
+        assert self.truth_values is not None
+        errors = predictions.astype(np.float64) - self.truth_values
+        return np.asarray(np.sqrt(np.mean(np.square(errors), axis=1)))
+
+    def _accuracy(self, predictions: FloatArray) -> NDArray[np.float64]:
+        correct = np.argmax(predictions, axis=2) == self.truth_index
+        accuracy = np.mean(correct, axis=1)
+        return np.asarray(accuracy if self.kind == _ACCURACY else 1.0 - accuracy)
+
+    def screen_column(self, values: FloatArray) -> NDArray[np.float64]:
+        """Scores from the :attr:`column` of candidate ensembles, ``(n_candidates, n_rows)``.
+
+        Ensembles of clipped, renormalised members are valid probabilities, so no
+        range checks; our NLL's renormalisation changes their rows by ulps only.
+        ``values`` may be overwritten.
+        """
+        assert self.truth_index is not None
+        if self.kind == _NLL:
+            dtype = np.float64 if self.is_ours else self.compute_dtype
+            eps = float(np.finfo(dtype).eps)
+            np.clip(values, eps, 1 - eps, out=values)
+            np.log(values, out=values)
+            return np.asarray(-np.sum(values, axis=1).astype(np.float64) / values.shape[1])
+        if self.kind == _BRIER:
+            errors = self.truth_index - values.astype(np.float64)
+            return np.asarray(np.mean(np.square(errors), axis=1))
+        return _roc_auc(self.truth_index, values.astype(np.float64))
+
+    def screen_sums(self, sums: FloatArray, count: int, *, floor: float) -> NDArray[np.float64]:
+        """:meth:`screen_column` of ``sums / count``; ``sums`` is overwritten.
+
+        ``floor`` is a lower bound of ``sums`` (the ensemble's own sum, before adding
+        a candidate). NLL then skips the division and the clipping when the clip
+        cannot apply: ``log(s) - log(count)`` is within an ulp of ``log(s / count)``.
+        """
+        if self.kind == _NLL:
+            eps = float(np.finfo(np.float64 if self.is_ours else self.compute_dtype).eps)
+            if floor > 2 * eps * count:
+                np.log(sums, out=sums)
+                mean_log = np.sum(sums, axis=1).astype(np.float64) / sums.shape[1]
+                return np.asarray(float(np.log(count)) - mean_log)
+        np.divide(sums, count, out=sums)
+        return self.screen_column(sums)
+
+    def tolerance(self, scores: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Bound on |screening - exact| for these screening values.
+
+        sklearn computes in ``compute_dtype``: an ulp or so per row, accumulated by
+        numpy's pairwise sum (about log2(n) ulps of the total at worst). The margin
+        is several times that bound; ranks and counts are exact, so AUC and
+        accuracy only carry float64 rounding.
+        """
+        exact_counts = self.kind in (_ACCURACY, _ERROR, _AUC)
+        dtype = np.float64 if exact_counts else self.compute_dtype
+        truth = self.truth_index if self.truth_index is not None else self.truth_values
+        n_rows = len(truth) if truth is not None else 1
+        unit = 8 * float(np.finfo(dtype).eps) * max(1.0, float(np.ceil(np.log2(n_rows + 2))))
+        return unit * (1.0 + np.abs(np.nan_to_num(scores)))
+
+
+def _roc_auc(truth_index: NDArray[np.intp], positive: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rank-based (Mann-Whitney) AUC per row of ``positive``, ties counted half."""
+    is_positive = truth_index == 1
+    n_positive = int(is_positive.sum())
+    n_negative = len(truth_index) - n_positive
+    if n_positive == 0 or n_negative == 0:
+        return np.full(len(positive), np.nan)  # undefined: the exact path raises
+    ranks = rankdata(positive, axis=1)
+    rank_sum = ranks[:, is_positive].sum(axis=1)
+    return np.asarray((rank_sum - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative))
+
+
+def make_fast_metric(
+    score_type: Any,
+    *,
+    compute_dtype: np.dtype[Any],
+    combine_kind: str,
+    n_columns: int,
+    truth: Any,
+) -> FastMetric | None:
+    """The fast metric for ``score_type`` on this fold's ground truth, or None.
+
+    ``truth`` is the fold's ground-truth ``Predictions``; ``combine_kind`` is
+    ``"multiclass"`` or ``"mean"`` (see :mod:`.prediction_kinds`).
+    """
+    recognised = metric_kind(score_type)
+    if recognised is None:
+        return None
+    metric, is_ours = recognised
+    truth_array = np.asarray(truth.y_pred)
+    if metric in _CLASSIFICATION:
+        if combine_kind != "multiclass" or truth_array.ndim != 2:
+            return None
+        if metric in _BINARY_ONLY and n_columns != 2:
+            return None
+        # Fractional (multi-label) truth rows make NLL a weighted sum: not reproduced.
+        if not np.all(np.sum(truth_array == 1.0, axis=1) == 1):
+            return None
+        truth_index = np.asarray(np.argmax(truth_array, axis=1), dtype=np.intp)
+        return FastMetric(metric, is_ours, compute_dtype, truth_index=truth_index)
+    if combine_kind != "mean" or truth_array.ndim != 1:
+        return None
+    values = truth_array.astype(np.float64)
+    return FastMetric(metric, is_ours, compute_dtype, truth_values=values)

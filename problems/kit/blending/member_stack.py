@@ -1,0 +1,142 @@
+"""One fold's blend members, stored densely for vectorised screening.
+
+A member is a submission's valid predictions as ``combine`` averages them (clipped and
+renormalised for multiclass). When the official score reads one column (the true
+label's probability for NLL, the positive one for ROC AUC and Brier), only that column
+is stacked: half the memory for binary problems, and the screening reads contiguous
+rows. The full member is then rebuilt from the raw predictions, on demand, for the few
+candidates scored exactly and the members actually added to an ensemble.
+"""
+
+from __future__ import annotations
+
+import math
+import mmap
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .prediction_kinds import CombineKind
+
+
+class MemberStack:
+    """Appendable ``(n_members, n_rows[, n_columns])`` stack, or just one column of it.
+
+    Parameters
+    ----------
+    combine : CombineKind
+        How the kit combines predictions.
+    dtype : numpy dtype
+        The dtype ``combine`` computes in.
+    row_shape : tuple of int
+        ``(n_rows,)`` or ``(n_rows, n_columns)``.
+    column : {"true", "positive"} or None
+        Keep only this column (see :attr:`FastMetric.column`); None keeps everything.
+    truth_index : array of int, optional
+        The true label per row (for ``column="true"``).
+    load_raw : callable
+        ``load_raw(i)`` returns member ``i``'s raw valid predictions again.
+    """
+
+    def __init__(
+        self,
+        *,
+        combine: CombineKind,
+        dtype: np.dtype[Any],
+        row_shape: tuple[int, ...],
+        column: str | None,
+        truth_index: NDArray[np.intp] | None,
+        load_raw: Callable[[int], NDArray[Any]],
+    ) -> None:
+        self.combine = combine
+        self.dtype = dtype
+        self.row_shape = row_shape
+        self.column = column
+        self.truth_index = truth_index
+        self.load_raw = load_raw
+        self.n_members = 0
+        self._data: NDArray[Any] | None = None
+        self._rebuilt: dict[int, NDArray[Any]] = {}
+
+    @property
+    def stored(self) -> NDArray[Any]:
+        """What is stacked: the focus column ``(n, n_rows)`` or the full members."""
+        assert self._data is not None
+        return self._data[: self.n_members]
+
+    def column_of(self, arrays: NDArray[Any], out: NDArray[Any] | None = None) -> NDArray[Any]:
+        """The focus column of members or of a sum, shaped ``(..., n_rows)``.
+
+        Written into ``out`` when given: large temporaries get fresh pages from the
+        kernel every time, which costs more than the copy itself.
+        """
+        if out is None:
+            out = np.empty(arrays.shape[:-1], dtype=arrays.dtype)
+        if self.column == "positive":
+            np.copyto(out, arrays[..., 1])
+            return out
+        assert self.truth_index is not None
+        for label in range(arrays.shape[-1]):
+            np.copyto(out, arrays[..., label], where=self.truth_index == label)
+        return out
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more members (one allocation, with headroom).
+
+        Headroom means submissions arriving one by one rarely copy the stack; pages
+        of ``np.empty`` that are never written cost no memory.
+        """
+        needed = self.n_members + extra
+        current = len(self._data) if self._data is not None else 0
+        if needed <= current:
+            return
+        capacity = max(needed + needed // 8, current + current // 4, 8)
+        shape = self.row_shape[:1] if self.column is not None else self.row_shape
+        grown = _allocate((capacity, *shape), self.dtype)
+        if self._data is not None:
+            grown[: self.n_members] = self.stored
+        self._data = grown
+
+    def append(self, raw: NDArray[Any]) -> None:
+        """Append members from raw predictions already cast to :attr:`dtype`.
+
+        ``raw`` is normalised in place. Raises ``ValueError`` on non-finite values
+        (``nanmean`` would skip them, the running sum cannot).
+        """
+        self.combine.write_members(raw, raw)
+        if not (np.isfinite(raw.min()) and np.isfinite(raw.max())):
+            raise ValueError("non-finite valid predictions have no fast path")
+        self.reserve(len(raw))
+        assert self._data is not None
+        rows = self._data[self.n_members : self.n_members + len(raw)]
+        if self.column is not None:
+            self.column_of(raw, out=rows)
+        else:
+            rows[...] = raw
+        self.n_members += len(raw)
+
+    def member(self, index: int) -> NDArray[Any]:
+        """Member ``index`` in full, as ``combine`` averages it."""
+        if self.column is None:
+            member: NDArray[Any] = self.stored[index]
+            return member
+        if index not in self._rebuilt:
+            self._rebuilt[index] = self.combine.member(self.load_raw(index), self.dtype)
+        return self._rebuilt[index]
+
+
+def _allocate(shape: tuple[int, ...], dtype: np.dtype[Any]) -> NDArray[Any]:
+    """An uninitialised array whose pages the kernel maps in one go (Linux).
+
+    Faulting the pages of a multi-gigabyte stack in one by one, as the first writes
+    would, costs about three times as long as ``MAP_POPULATE``.
+    """
+    size = math.prod(shape) * dtype.itemsize
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if not populate or size < 2**24:
+        return np.empty(shape, dtype=dtype)
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate
+    buffer = mmap.mmap(-1, size, flags=flags)
+    return np.frombuffer(buffer, dtype=dtype).reshape(shape)

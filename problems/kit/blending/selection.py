@@ -1,0 +1,405 @@
+"""Greedy forward ensemble selection on one fold (Caruana et al., 2004).
+
+The rule, identical to ramp-workflow's ``blend_on_fold``: start from the best single
+submission on the official score (first index on ties); then, scanning candidates in
+index order, a candidate replaces the step's best when adding it to the ensemble
+scores strictly better than the best so far by more than ``min_improvement``; add the
+step's best (with replacement) and repeat until no candidate improves or the
+ensemble has ``max_size`` members.
+
+:func:`select_generic` does this with ``Predictions.combine`` and ``score_function``
+for every candidate, like ramp-workflow. :class:`FastFold` gets the same answer from
+a running sum of the members and vectorised screening scores; whenever a screening
+score is too close to a decision to trust, the candidate is re-scored with the score
+type itself, so ties and rounding resolve as on the generic path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .fast_metrics import FastMetric
+from .member_stack import MemberStack
+from .prediction_kinds import CombineKind
+
+# Bytes of candidate predictions materialised at once while screening.
+_BLOCK_BYTES = 32 * 2**20
+
+
+@dataclass(frozen=True)
+class FoldSelection:
+    """The ensemble chosen on one fold.
+
+    ``members`` are submission indexes in the order they were added (repeats allowed);
+    ``scores[t]`` is the official score of the ensemble of the first ``t + 1``: exact
+    where ``tolerances[t]`` is 0, else the vectorised estimate, within that tolerance
+    (a step that was not a close call needs no exact score).
+    """
+
+    members: list[int]
+    scores: list[float]
+    n_candidates: int
+    tolerances: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Score:
+    """A sign-adjusted score: exact, or a screening estimate within ``tolerance``."""
+
+    value: float
+    tolerance: float = 0.0
+    resolve: Callable[[], float] | None = None
+
+    def exact(self) -> float:
+        if self.resolve is not None:
+            self.value, self.tolerance, self.resolve = self.resolve(), 0.0, None
+        return self.value
+
+
+def _is_better(new: float, best: float, lower_is_better: bool, min_improvement: float) -> bool:
+    if lower_is_better:
+        return bool(new < best - min_improvement)
+    return bool(new > best + min_improvement)
+
+
+def select_generic(
+    predictions: Sequence[Any],
+    truth: Any,
+    score_type: Any,
+    *,
+    Predictions: Any,
+    min_improvement: float = 0.0,
+    max_size: int = 80,
+) -> FoldSelection:
+    """Greedy selection recombining and rescoring every candidate (any kit).
+
+    ``predictions`` are the members' valid ``Predictions``; ``truth`` the fold's.
+    """
+    lower = bool(score_type.is_lower_the_better)
+    singles = [score_type.score_function(truth, p) for p in predictions]
+    members = [int(np.argmin(singles) if lower else np.argmax(singles))]
+
+    def ensemble_score(index_list: list[int]) -> float:
+        combined = Predictions.combine([predictions[i] for i in index_list])
+        return float(score_type.score_function(truth, combined))
+
+    scores = [ensemble_score(members)]
+    while len(members) < max_size:
+        best_score, best_index = scores[-1], -1
+        for i in range(len(predictions)):
+            new_score = ensemble_score([*members, i])
+            if _is_better(new_score, best_score, lower, min_improvement):
+                best_score, best_index = new_score, i
+        if best_index < 0:
+            break
+        members.append(best_index)
+        scores.append(best_score)
+    return FoldSelection(members, scores, len(predictions))
+
+
+class FastFold:
+    """One fold's members as a dense, appendable stack, and the fast selection.
+
+    Parameters
+    ----------
+    truth : Predictions
+        The fold's ground truth.
+    score_type : score type
+        The official score.
+    metric : FastMetric
+        Its vectorised screening version on this fold.
+    combine : CombineKind
+        How the kit's ``Predictions`` combine members.
+    make_predictions : callable
+        Wraps an array as the kit's ``Predictions`` (for exact scoring).
+    load_raw : callable
+        ``load_raw(i)`` returns member ``i``'s raw valid predictions again.
+    """
+
+    def __init__(
+        self,
+        *,
+        truth: Any,
+        score_type: Any,
+        metric: FastMetric,
+        combine: CombineKind,
+        make_predictions: Callable[[NDArray[Any]], Any],
+        load_raw: Callable[[int], NDArray[Any]],
+        min_improvement: float = 0.0,
+        max_size: int = 80,
+    ) -> None:
+        self.truth = truth
+        self.score_type = score_type
+        self.metric = metric
+        self.make_predictions = make_predictions
+        self.min_improvement = float(min_improvement)
+        self.max_size = max_size
+        # +1 when lower is better: selection then always minimises sign * score.
+        self.sign = 1.0 if score_type.is_lower_the_better else -1.0
+        self.dtype = metric.compute_dtype
+        n_rows = len(np.asarray(truth.y_pred))
+        self.stack = MemberStack(
+            combine=combine,
+            dtype=self.dtype,
+            row_shape=(n_rows,) if combine.n_columns == 0 else (n_rows, combine.n_columns),
+            column=metric.column,
+            truth_index=metric.truth_index,
+            load_raw=load_raw,
+        )
+        self._batch: NDArray[Any] | None = None
+        self._scratch: NDArray[Any] | None = None
+        self._single_screen = np.empty(0)
+        self._single_tolerance = np.empty(0)
+        self._single_exact: dict[int, float] = {}
+        self.exact_evaluations = 0
+
+    @property
+    def n_members(self) -> int:
+        return self.stack.n_members
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more members at once (one allocation)."""
+        self.stack.reserve(extra)
+
+    def append(self, raw_blocks: Sequence[NDArray[Any]]) -> None:
+        """Add members from their raw valid predictions (one array per member)."""
+        if not raw_blocks:
+            return
+        # One reused buffer: fresh pages for every batch cost more than the arithmetic.
+        shape = (len(raw_blocks), *self.stack.row_shape)
+        if self._batch is None or len(self._batch) < len(raw_blocks):
+            self._batch = np.empty(shape, dtype=self.dtype)
+        raw = self._batch[: len(raw_blocks)]
+        for row, block in zip(raw, raw_blocks):
+            row[...] = block
+        screen = self.sign * self._screen_blocks(raw)
+        self.stack.append(raw)
+        self._single_screen = np.concatenate([self._single_screen, screen])
+        tolerance = self.metric.tolerance(screen)
+        self._single_tolerance = np.concatenate([self._single_tolerance, tolerance])
+
+    # -- scoring -------------------------------------------------------------------
+
+    def _screen_blocks(self, arrays: NDArray[Any]) -> NDArray[np.float64]:
+        per_member = max(1, arrays[0].nbytes if len(arrays) else 1)
+        block = max(1, _BLOCK_BYTES // per_member)
+        return np.concatenate(
+            [
+                self.metric.screen(arrays[start : start + block])
+                for start in range(0, len(arrays), block)
+            ]
+            or [np.empty(0)]
+        )
+
+    def _screen_candidates(
+        self, total: NDArray[Any], size: int, lo: int, hi: int
+    ) -> NDArray[np.float64]:
+        """Sign-adjusted screening scores of ``ensemble + member i`` for i in [lo, hi)."""
+        block = max(1, _BLOCK_BYTES // max(1, total.nbytes))
+        if self.stack.column is not None:
+            # Elementwise, so the column of the mean is the mean of the column.
+            column = self.stack.column_of(total)
+            floor = float(np.min(column))
+            if self._scratch is None or self._scratch.shape[0] < min(block, hi - lo):
+                self._scratch = np.empty((min(block, max(hi - lo, 8)), len(column)), self.dtype)
+            scores = []
+            for start in range(lo, hi, block):
+                chunk = self.stack.stored[start : min(start + block, hi)]
+                out = self._scratch[: len(chunk)]
+                np.add(column, chunk, out=out)
+                scores.append(self.metric.screen_sums(out, size + 1, floor=floor))
+        else:
+            scores = [
+                self.metric.screen(
+                    (total + self.stack.stored[start : min(start + block, hi)]) / (size + 1)
+                )
+                for start in range(lo, hi, block)
+            ]
+        return self.sign * np.concatenate(scores or [np.empty(0)])
+
+    def _exact(self, total: NDArray[Any], size: int, candidate: int | None = None) -> float:
+        """Sign-adjusted official score of the ensemble (plus ``candidate``)."""
+        if candidate is not None:
+            total, size = total + self.stack.member(candidate), size + 1
+        predictions = self.make_predictions(total / size)
+        self.exact_evaluations += 1
+        return self.sign * float(self.score_type.score_function(self.truth, predictions))
+
+    def _best_single(self) -> int:
+        """The best single submission on its raw predictions (first index on ties).
+
+        Exact scores are computed only for the candidates within tolerance of the
+        best screening score (and cached: the best can only improve as submissions
+        arrive, so later contenders are a subset of these and of the newcomers).
+        """
+        screen, tolerance = self._single_screen, self._single_tolerance
+        unknown = np.isnan(screen)
+        ceiling = np.min(np.where(unknown, np.inf, screen + tolerance))
+        contenders = np.flatnonzero(unknown | (screen - tolerance <= ceiling))
+        if len(contenders) == 1:
+            return int(contenders[0])
+        for index in (int(i) for i in contenders):
+            if index not in self._single_exact:
+                raw = self.make_predictions(self.stack.load_raw(index))
+                self._single_exact[index] = float(self.score_type.score_function(self.truth, raw))
+                self.exact_evaluations += 1
+        values = np.array([self._single_exact[int(i)] for i in contenders])
+        if np.any(np.isnan(values)):  # numpy's argmin/argmax return the first NaN
+            return int(contenders[int(np.flatnonzero(np.isnan(values))[0])])
+        return int(contenders[int(np.argmin(self.sign * values))])
+
+    def _alone(self, total: NDArray[Any]) -> _Score:
+        """The score of a one-member ensemble: screened, exact only if ever needed."""
+        if self.stack.column is not None:
+            column = np.array(self.stack.column_of(total), dtype=self.dtype)[None]
+            estimate = self.metric.screen_column(column)
+        else:
+            estimate = self.metric.screen(total[None])
+        value = self.sign * float(estimate[0])
+        if math.isnan(value):
+            return _Score(self._exact(total, 1))
+        tolerance = float(self.metric.tolerance(np.array([value]))[0])
+        return _Score(value, tolerance, lambda: self._exact(total, 1))
+
+    def _scan(
+        self, total: NDArray[Any], size: int, base: _Score, lo: int, hi: int
+    ) -> tuple[int, _Score | None]:
+        """The generic scan over candidates [lo, hi): ``(winner or -1, its score)``.
+
+        A candidate wins over the best so far when its (sign-adjusted) score is below
+        ``best - min_improvement``, the best starting at ``base``. When one candidate
+        is clearly below every other and below the threshold, even allowing for the
+        screening tolerance, it wins without an exact evaluation; otherwise the close
+        calls are settled by the score type itself.
+        """
+        if hi <= lo:
+            return -1, None
+        screen = self._screen_candidates(total, size, lo, hi)
+        tolerance = self.metric.tolerance(screen)
+        unknown = np.isnan(screen)
+        upper_threshold = base.value + base.tolerance - self.min_improvement
+        possible = unknown | (screen - tolerance < upper_threshold)
+        if not np.any(possible):
+            return -1, None
+        if self.min_improvement == 0.0:
+            # The scan ends on the first index of the smallest score below the
+            # threshold: only candidates within tolerance of that minimum can be it.
+            ceiling = np.min(np.where(possible & ~unknown, screen + tolerance, np.inf))
+            contenders = np.flatnonzero(possible & (unknown | (screen - tolerance <= ceiling)))
+            if len(contenders) == 1 and not unknown[contenders[0]]:
+                offset = int(contenders[0])
+                if screen[offset] + tolerance[offset] < base.value - base.tolerance:
+                    return lo + offset, self._lazy(
+                        total, size, lo + offset, float(screen[offset]), float(tolerance[offset])
+                    )
+            # Most promising first: once one exact score is known, a contender whose
+            # score cannot reach it (even allowing for tolerance) needs no evaluation.
+            order = contenders[
+                np.argsort(
+                    np.where(unknown[contenders], -np.inf, screen[contenders]), kind="stable"
+                )
+            ]
+            best_index, best = -1, math.inf
+            for offset in (int(o) for o in order):
+                if not unknown[offset] and screen[offset] - tolerance[offset] > best:
+                    continue
+                value = self._exact(total, size, lo + offset)
+                if value < best or (value == best and lo + offset < best_index):
+                    best_index, best = lo + offset, value
+            clearly_below = best < base.value - base.tolerance
+            if best_index < 0 or not (clearly_below or best < base.exact()):
+                return -1, None
+            return best_index, _Score(best)
+        threshold = base.exact() - self.min_improvement
+        best_index, best = -1, math.nan
+        position = 0
+        while True:
+            ahead = np.flatnonzero(
+                unknown[position:] | (screen[position:] - tolerance[position:] < threshold)
+            )
+            if len(ahead) == 0:
+                return best_index, (_Score(best) if best_index >= 0 else None)
+            offset = position + int(ahead[0])
+            value = self._exact(total, size, lo + offset)
+            if value < threshold:
+                best_index, best = lo + offset, value
+                threshold = best - self.min_improvement
+            position = offset + 1
+
+    def _lazy(
+        self, total: NDArray[Any], size: int, candidate: int, estimate: float, tolerance: float
+    ) -> _Score:
+        """A screening estimate whose exact value is computed only if ever needed."""
+        return _Score(estimate, tolerance, lambda: self._exact(total, size, candidate))
+
+    # -- selection -----------------------------------------------------------------
+
+    def select(self, previous: FoldSelection | None = None) -> FoldSelection:
+        """Run the greedy selection; reuse ``previous`` when members were only appended.
+
+        Each step of ``previous`` stays valid unless one of the members appended since
+        wins it; only the new members are scored against the recorded step scores, and
+        the full greedy resumes from the first step they change.
+        """
+        if self.n_members == 0:
+            raise ValueError("no submissions to blend on this fold")
+        first = self._best_single()
+        members, total = [first], self.stack.member(first).copy()
+        new_lo = previous.n_candidates if previous is not None else self.n_members
+        replaying = previous is not None and previous.members[0] == first
+        if replaying:
+            assert previous is not None
+            scores = [self._recorded(previous, 0, total, 0)]
+        else:
+            scores = [self._alone(total)]
+        while len(members) < self.max_size:
+            step = len(members)
+            if replaying:
+                assert previous is not None
+                old: _Score | None = None
+                if step < len(previous.members):
+                    old = self._recorded(previous, step, total, len(members))
+                base = old if old is not None else scores[-1]
+                winner, score = self._scan(total, len(members), base, new_lo, self.n_members)
+                if winner >= 0:
+                    replaying = False
+                elif old is not None:
+                    winner, score = previous.members[step], old
+            else:
+                winner, score = self._scan(total, len(members), scores[-1], 0, self.n_members)
+            if winner < 0 or score is None:
+                break
+            members.append(winner)
+            scores.append(score)
+            total = total + self.stack.member(winner)
+        return FoldSelection(
+            members,
+            [self.sign * score.value for score in scores],
+            self.n_members,
+            [score.tolerance for score in scores],
+        )
+
+    def _recorded(
+        self, previous: FoldSelection, step: int, total: NDArray[Any], size: int
+    ) -> _Score:
+        """Step ``step``'s score from ``previous``; ``total``/``size``: the ensemble before it."""
+        value = self.sign * previous.scores[step]
+        tolerance = previous.tolerances[step] if previous.tolerances else 0.0
+        if tolerance == 0.0:
+            return _Score(value)
+        if step == 0:
+            return _Score(value, tolerance, lambda: self._exact(total, 1))
+        return self._lazy(total, size, previous.members[step], value, tolerance)
+
+    def ensemble_mean(self, members: Sequence[int]) -> NDArray[Any]:
+        """What ``Predictions.combine`` returns for ``members`` (bit for bit)."""
+        total = self.stack.member(members[0]).copy()
+        for index in members[1:]:
+            total = total + self.stack.member(index)
+        return np.asarray(total / len(members))
