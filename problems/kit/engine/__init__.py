@@ -24,8 +24,8 @@ Examples
 """
 
 from .failures import FailureKind, FailureReport, SubmissionFailure
+from .fold_pool import FoldEvent, ProgressCallback
 from .local import (
-    FoldEvent,
     KitData,
     load_kit_data,
     ramp_test_mode,
@@ -38,13 +38,8 @@ from .output import (
     read_training_output,
     save_training_output,
 )
-from .scoring import (
-    BaggedScores,
-    FoldScores,
-    SubmissionScores,
-    check_score_types,
-    score_submission,
-)
+from .results import BaggedScores, FoldScores, SubmissionScores
+from .scoring import FoldScorer, check_score_types, score_submission
 from .train import FoldPredictions, FoldTimes, train_fold
 from .transfer import (
     UntrustedOutputError,
@@ -62,9 +57,11 @@ __all__ = [
     "FailureReport",
     "FoldEvent",
     "FoldPredictions",
+    "FoldScorer",
     "FoldScores",
     "FoldTimes",
     "KitData",
+    "ProgressCallback",
     "SubmissionFailure",
     "SubmissionScores",
     "TrainingOutput",
@@ -82,4 +79,6 @@ __all__ = [
     "train_fold",
     "train_folds_locally",
     "validate_predictions",
+    "write_failure",
+    "write_fold_predictions",
 ]

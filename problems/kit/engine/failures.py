@@ -91,8 +91,15 @@ def submission_traceback(error: BaseException, submission_dir: Path) -> str:
     folder = submission_dir.resolve()
     frames = traceback.extract_tb(error.__traceback__)
     own = [frame for frame in frames if _is_under(frame.filename, folder)]
-    if not own and frames:
-        own = [frames[-1]]
+    innermost = frames[-1] if frames else None
+    # A SyntaxError names its file and line itself; import machinery frames say nothing.
+    if (
+        not own
+        and innermost is not None
+        and not isinstance(error, SyntaxError)
+        and not innermost.filename.startswith("<frozen")
+    ):
+        own = [innermost]
     lines = ["Traceback (most recent call last):\n"]
     lines.extend(traceback.format_list(own))
     lines.extend(traceback.format_exception_only(type(error), error))

@@ -2,26 +2,31 @@
 
 The kit's data is loaded once, in the parent; fold processes are forked from it, so
 they share that memory instead of re-reading the files (ramp-test reads the
-training data twice and runs the folds one after the other). Each fold process is
-limited to its share of the CPUs' BLAS/OpenMP threads so folds do not fight.
+training data twice and runs the folds one after the other). Each fold is scored in
+the process that trained it, with ground truth built once per process; the parent
+only bags. See :mod:`.fold_pool` for the processes themselves.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-import queue
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from ..loader import KitError
 from ..protocols import Fold, PredictionsType, ScoreTypeLike, WorkflowLike
-from .failures import FailureKind, FailureReport, SubmissionFailure
-from .scoring import SubmissionScores, check_score_types, score_submission
+from .failures import FailureKind, SubmissionFailure, failure_from_exception
+from .fold_pool import (
+    ProgressCallback,
+    available_cpus,
+    run_in_processes,
+    run_sequentially,
+)
+from .results import FoldScores, SubmissionScores
+from .scoring import FoldScorer, check_score_types, score_submission
 from .train import FoldPredictions, train_fold
 
 #: Rows of train and test kept by a quick test, and folds run.
@@ -32,9 +37,14 @@ QUICK_TEST_FOLDS = 2
 class KitLike(Protocol):
     """What the local engine needs from a kit (``problems.kit.Kit`` provides it)."""
 
-    Predictions: PredictionsType
-    workflow: WorkflowLike
-    score_types: list[ScoreTypeLike]
+    @property
+    def Predictions(self) -> PredictionsType: ...
+
+    @property
+    def workflow(self) -> WorkflowLike: ...
+
+    @property
+    def score_types(self) -> list[ScoreTypeLike]: ...
 
     def get_cv(self, X: Any, y: Any) -> list[Fold]: ...
 
@@ -52,19 +62,6 @@ class KitData:
     X_test: Any
     y_test: Any
     folds: list[Fold]
-
-
-@dataclass(frozen=True)
-class FoldEvent:
-    """A progress report: fold ``fold`` (of ``n_folds``) ``started`` or ``finished``."""
-
-    kind: Literal["started", "finished"]
-    fold: int
-    n_folds: int
-    seconds: float = 0.0
-
-
-ProgressCallback = Callable[[FoldEvent], None]
 
 
 @contextlib.contextmanager
@@ -115,13 +112,14 @@ def load_kit_data(
         When data cannot be read, ``get_cv`` fails, or a score type does not fit.
     """
     try:
+        # Kits may read RAMP_TEST_MODE in get_cv too (fewer splits), as under ramp-test.
         with ramp_test_mode(quick_test):
             X_train, y_train = kit.get_train_data(data_dir)
             X_test, y_test = kit.get_test_data(data_dir)
-        if quick_test:
-            X_train, y_train = _head(X_train, QUICK_TEST_ROWS), _head(y_train, QUICK_TEST_ROWS)
-            X_test, y_test = _head(X_test, QUICK_TEST_ROWS), _head(y_test, QUICK_TEST_ROWS)
-        folds = list(kit.get_cv(X_train, y_train))
+            if quick_test:
+                X_train, y_train = _head(X_train, QUICK_TEST_ROWS), _head(y_train, QUICK_TEST_ROWS)
+                X_test, y_test = _head(X_test, QUICK_TEST_ROWS), _head(y_test, QUICK_TEST_ROWS)
+            folds = list(kit.get_cv(X_train, y_train))
     except KitError:
         raise
     except Exception as error:  # a raw problem module rather than a loaded Kit
@@ -132,42 +130,6 @@ def load_kit_data(
         raise KitError("get_cv returned no folds.")
     check_score_types(kit.Predictions, kit.score_types, y_train)
     return KitData(X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test, folds=folds)
-
-
-def _limit_threads(n_threads: int) -> contextlib.AbstractContextManager[object]:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn always brings it
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=n_threads)
-
-
-_Message = tuple[str, int, "FoldPredictions | FailureReport | None"]
-
-
-def _worker(
-    kit: KitLike,
-    submission_dir: Path,
-    data: KitData,
-    n_threads: int,
-    tasks: multiprocessing.SimpleQueue[int | None],
-    messages: multiprocessing.Queue[_Message],
-) -> None:
-    """Train the folds handed out in ``tasks`` until told to stop (``None``).
-
-    One long-lived worker per CPU, not one process per fold: the libraries a
-    submission imports lazily are then loaded once per worker rather than per fold.
-    """
-    with _limit_threads(n_threads):
-        while (fold_index := tasks.get()) is not None:
-            messages.put(("started", fold_index, None))
-            try:
-                outcome: FoldPredictions | FailureReport = _train(
-                    kit, submission_dir, data, fold_index
-                )
-            except SubmissionFailure as failure:
-                outcome = failure.report
-            messages.put(("finished", fold_index, outcome))
 
 
 def _train(kit: KitLike, submission_dir: Path, data: KitData, fold_index: int) -> FoldPredictions:
@@ -183,11 +145,52 @@ def _train(kit: KitLike, submission_dir: Path, data: KitData, fold_index: int) -
     )
 
 
-def _died(fold_index: int, exitcode: int | None) -> SubmissionFailure:
-    message = f"The process training fold {fold_index} died (exit code {exitcode})."
-    return SubmissionFailure(
-        FailureReport(FailureKind.TRAINING_ERROR, message, message, fold_index)
-    )
+def _scoring_failure(error: Exception, submission_dir: Path, fold: int | None) -> SubmissionFailure:
+    # Predictions passed the generic checks, yet a score type choked on them (e.g.
+    # detections with a field missing): the submission's output is at fault.
+    return failure_from_exception(error, FailureKind.BAD_PREDICTIONS, submission_dir, fold)
+
+
+_FoldResult = tuple[FoldPredictions, FoldScores | None]
+
+
+def _fold_runner(
+    kit: KitLike, folder: Path, data: KitData, *, score: bool
+) -> Callable[[int], _FoldResult]:
+    """Train (and score, when ``score``) one fold; in each process, truth is built once."""
+    scorers: list[FoldScorer] = []
+
+    def run(fold_index: int) -> _FoldResult:
+        predictions = _train(kit, folder, data, fold_index)
+        if not score:
+            return predictions, None
+        if not scorers:
+            scorers.append(FoldScorer(kit.Predictions, kit.score_types, data.y_train, data.y_test))
+        try:
+            return predictions, scorers[0].score(data.folds[fold_index], predictions)
+        except Exception as error:
+            raise _scoring_failure(error, folder, fold_index) from error
+
+    return run
+
+
+def _run_folds(
+    kit: KitLike,
+    submission_dir: str | Path,
+    data: KitData,
+    *,
+    n_jobs: int | None,
+    progress: ProgressCallback | None,
+    score: bool,
+) -> list[_FoldResult]:
+    folder = Path(submission_dir).resolve()
+    n_folds = len(data.folds)
+    run_fold = _fold_runner(kit, folder, data, score=score)
+    notify = progress or (lambda event: None)
+    n_workers = max(1, min(n_jobs or available_cpus(), n_folds))
+    if n_workers == 1:
+        return run_sequentially(run_fold, n_folds, notify)
+    return run_in_processes(run_fold, n_folds, n_workers, notify)
 
 
 def train_folds_locally(
@@ -205,81 +208,8 @@ def train_folds_locally(
     SubmissionFailure
         For the first fold that fails; the other folds are stopped.
     """
-    folder = Path(submission_dir).resolve()
-    n_folds = len(data.folds)
-    notify = progress or (lambda event: None)
-    n_workers = max(1, min(n_jobs or os.cpu_count() or 1, n_folds))
-    if n_workers == 1:
-        predictions = []
-        for i in range(n_folds):
-            start = time.perf_counter()
-            notify(FoldEvent("started", i, n_folds))
-            predictions.append(_train(kit, folder, data, i))
-            notify(FoldEvent("finished", i, n_folds, time.perf_counter() - start))
-        return predictions
-    return _train_in_processes(kit, folder, data, n_workers, notify)
-
-
-def _train_in_processes(
-    kit: KitLike, folder: Path, data: KitData, n_workers: int, notify: ProgressCallback
-) -> list[FoldPredictions]:
-    # fork: workers inherit the loaded data and the imported kit, nothing is pickled
-    # on the way in; only the predictions travel back through the queue.
-    context = multiprocessing.get_context("fork")
-    tasks: multiprocessing.SimpleQueue[int | None] = context.SimpleQueue()
-    messages: multiprocessing.Queue[_Message] = context.Queue()
-    n_folds = len(data.folds)
-    for i in range(n_folds):
-        tasks.put(i)
-    for _ in range(n_workers):
-        tasks.put(None)
-    n_threads = max(1, (os.cpu_count() or 1) // n_workers)
-    workers = [
-        context.Process(
-            target=_worker,
-            args=(kit, folder, data, n_threads, tasks, messages),
-            daemon=True,
-        )
-        for _ in range(n_workers)
-    ]
-    for worker in workers:
-        worker.start()
-    started: dict[int, float] = {}
-    done: dict[int, FoldPredictions] = {}
-    try:
-        while len(done) < n_folds:
-            try:
-                kind, i, outcome = messages.get(timeout=0.2)
-            except queue.Empty:
-                _check_alive(workers, started, done)
-                continue
-            if kind == "started":
-                started[i] = time.perf_counter()
-                notify(FoldEvent("started", i, n_folds))
-            elif isinstance(outcome, FailureReport):
-                raise SubmissionFailure(outcome)
-            elif outcome is not None:
-                done[i] = outcome
-                notify(FoldEvent("finished", i, n_folds, time.perf_counter() - started[i]))
-    finally:
-        for worker in workers:
-            if worker.is_alive() and len(done) < n_folds:
-                worker.terminate()
-            worker.join()
-        messages.close()
-    return [done[i] for i in range(n_folds)]
-
-
-def _check_alive(
-    workers: Sequence[multiprocessing.process.BaseProcess],
-    started: dict[int, float],
-    done: dict[int, FoldPredictions],
-) -> None:
-    """Fail when a worker died (killed, out of memory, ``os._exit`` in a submission)."""
-    for worker in workers:
-        if worker.exitcode not in (None, 0):
-            unfinished = sorted(set(started) - set(done))
-            raise _died(unfinished[0] if unfinished else -1, worker.exitcode)
+    results = _run_folds(kit, submission_dir, data, n_jobs=n_jobs, progress=progress, score=False)
+    return [predictions for predictions, _ in results]
 
 
 def run_submission_locally(
@@ -324,15 +254,21 @@ def run_submission_locally(
     >>> sorted(scores.bagged.valid) == sorted(st.name for st in kit.score_types)
     True
     """
-    fold_predictions = train_folds_locally(
-        kit, submission_dir, data, n_jobs=n_jobs, progress=progress
-    )
-    scores = score_submission(
-        Predictions=kit.Predictions,
-        score_types=kit.score_types,
-        y_train=data.y_train,
-        y_test=data.y_test,
-        folds=data.folds,
-        fold_predictions=fold_predictions,
-    )
+    # Each fold is scored in the process that trained it (this is the trusted local
+    # mode: the labels are at hand); only the bagging is left for this process.
+    results = _run_folds(kit, submission_dir, data, n_jobs=n_jobs, progress=progress, score=True)
+    fold_predictions = [predictions for predictions, _ in results]
+    fold_scores = [scores for _, scores in results if scores is not None]
+    try:
+        scores = score_submission(
+            Predictions=kit.Predictions,
+            score_types=kit.score_types,
+            y_train=data.y_train,
+            y_test=data.y_test,
+            folds=data.folds,
+            fold_predictions=fold_predictions,
+            fold_scores=fold_scores,
+        )
+    except Exception as error:
+        raise _scoring_failure(error, Path(submission_dir), None) from error
     return scores, fold_predictions

@@ -128,8 +128,7 @@ def _read_fold(fold_dir: Path, fold: int, allow_pickle: bool) -> FoldOutput:
         frame = pd.read_csv(scores_file, index_col=0)
         frame = frame.drop(columns=["time"], errors="ignore")
         scores = {
-            str(step): {str(k): float(v) for k, v in row.items()}
-            for step, row in frame.iterrows()
+            str(step): {str(k): float(v) for k, v in row.items()} for step, row in frame.iterrows()
         }
     times = [_read_time(fold_dir / f"{step}_time") for step in _STEPS]
     fold_times = None
@@ -148,7 +147,9 @@ def read_bagged_scores(path: str | Path) -> dict[str, list[Scores]]:
     """Read a ``bagged_scores.csv``: ``{step: [scores of the first n_bag + 1 folds]}``."""
     frame = pd.read_csv(path, index_col=[0, 1])
     curves: dict[str, list[Scores]] = {}
-    for (step, _), row in frame.sort_index(level=1, sort_remaining=False).iterrows():
+    ordered = frame.sort_index(level=1, sort_remaining=False)
+    for key, row in ordered.iterrows():
+        step = key[0] if isinstance(key, tuple) else key
         curves.setdefault(str(step), []).append({str(k): float(v) for k, v in row.items()})
     return curves
 

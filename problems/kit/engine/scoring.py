@@ -13,98 +13,79 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..loader import KitError
 from ..protocols import Fold, PredictionsLike, PredictionsType, ScoreTypeLike
-from .train import FoldPredictions, FoldTimes
-from .validation import validate_predictions
+from .results import BaggedScores, FoldScores, Scores, SubmissionScores
+from .train import FoldPredictions
 
-Scores = dict[str, float]
-
-
-@dataclass(frozen=True)
-class FoldScores:
-    """One fold's scores per step (``train``, ``valid``, ``test``) and its times."""
-
-    fold: int
-    train: Scores
-    valid: Scores
-    test: Scores
-    times: FoldTimes
-
-    def step(self, name: str) -> Scores:
-        """The scores of step ``name`` (``train``, ``valid`` or ``test``)."""
-        scores: Scores = getattr(self, name)
-        return scores
-
-
-@dataclass(frozen=True)
-class BaggedScores:
-    """Scores of the fold models combined.
-
-    ``valid_curve[i]`` / ``test_curve[i]`` score the combination of the first
-    ``i + 1`` folds (ramp-test's ``n_bag``); ``valid`` and ``test`` are the last.
-    """
-
-    valid_curve: list[Scores]
-    test_curve: list[Scores] = field(default_factory=list)
-
-    @property
-    def valid(self) -> Scores:
-        return self.valid_curve[-1] if self.valid_curve else {}
-
-    @property
-    def test(self) -> Scores:
-        return self.test_curve[-1] if self.test_curve else {}
-
-
-@dataclass(frozen=True)
-class SubmissionScores:
-    """Everything ``ramplab test`` reports about one submission."""
-
-    score_names: list[str]
-    precisions: list[int]
-    folds: list[FoldScores]
-    bagged: BaggedScores
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"folds": [{"train":…, "valid":…, "test":…, "times":…}], "bagged": …}``."""
-        return {
-            "folds": [
-                {
-                    "train": fold.train,
-                    "valid": fold.valid,
-                    "test": fold.test,
-                    "times": asdict(fold.times),
-                }
-                for fold in self.folds
-            ],
-            "bagged": {"valid": self.bagged.valid, "test": self.bagged.test},
-        }
-
-    def mean_std(self, step: str) -> dict[str, tuple[float, float]]:
-        """Mean and (population) standard deviation over folds, per score and ``time``."""
-        columns: dict[str, list[float]] = {name: [] for name in self.score_names}
-        columns["time"] = []
-        for fold in self.folds:
-            for name, value in fold.step(step).items():
-                columns[name].append(value)
-            columns["time"].append(getattr(fold.times, step))
-        return {
-            name: (float(np.mean(values)), float(np.std(values)))
-            for name, values in columns.items()
-            if values
-        }
+# The result types are re-exported: callers import them from here.
+__all__ = [
+    "BaggedScores",
+    "FoldScorer",
+    "FoldScores",
+    "Scores",
+    "SubmissionScores",
+    "bagging_curve",
+    "check_score_types",
+    "score_submission",
+]
+from .validation import expects_numeric_predictions, validate_predictions
 
 
 def _score_all(
     score_types: Sequence[ScoreTypeLike], truth: PredictionsLike, predictions: PredictionsLike
 ) -> Scores:
     return {st.name: float(st.score_function(truth, predictions)) for st in score_types}
+
+
+class _TruthSlices:
+    """Ground truth of all rows, built once; each fold's rows are cut from it.
+
+    Building ``Predictions(y_true=...)`` is a Python loop over rows in many kits
+    (ramp-workflow's multiclass type), and ramp-test redoes it for every fold and step.
+    Slicing the full truth gives the same object whenever a row's conversion depends
+    on that row alone; this is checked, exactly, on the first slice, and the slow way is
+    kept for prediction types where it does not hold.
+    """
+
+    def __init__(self, Predictions: PredictionsType, y_true: Any) -> None:
+        self._Predictions = Predictions
+        self._y_true = y_true
+        self.full = Predictions(y_true=y_true)
+        self._slicing_is_exact: bool | None = None
+
+    def rows(self, fold_is: Any) -> PredictionsLike:
+        """``Predictions(y_true=y_true, fold_is=fold_is)``, usually without rebuilding it."""
+        if self._slicing_is_exact is False:
+            return self._Predictions(y_true=self._y_true, fold_is=fold_is)
+        sliced = copy.deepcopy(self.full)
+        sliced.set_slice(fold_is)
+        if self._slicing_is_exact is None:
+            built = self._Predictions(y_true=self._y_true, fold_is=fold_is)
+            self._slicing_is_exact = _same_predictions(built, sliced)
+            return built
+        return sliced
+
+
+def _same_predictions(first: PredictionsLike, second: PredictionsLike) -> bool:
+    if type(first) is not type(second) or vars(first).keys() != vars(second).keys():
+        return False
+    for name, value in vars(first).items():
+        other = vars(second)[name]
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+            if not (
+                isinstance(other, np.ndarray)
+                and value.dtype == other.dtype
+                and np.array_equal(value, other, equal_nan=True)
+            ):
+                return False
+        elif isinstance(value, np.ndarray) or value is not other:
+            return False
+    return True
 
 
 def check_score_types(
@@ -115,7 +96,11 @@ def check_score_types(
     Scores the ground truth against itself, first on a few hundred rows spread over
     the training set, then (if that failed, e.g. a sample with one class for ROC AUC)
     on all of it, so a mismatch is reported before any submission is trained.
+    Prediction types holding objects (detections) are skipped: their ground truth and
+    predictions have different layouts, so the truth cannot stand in for predictions.
     """
+    if not expects_numeric_predictions(Predictions):
+        return
     n_rows = len(y_train)
     sample = np.unique(np.linspace(0, n_rows - 1, num=min(n_rows, 500)).astype(np.intp))
     for score_type in score_types:
@@ -138,39 +123,55 @@ def check_score_types(
             ) from error
 
 
-def score_fold(
-    *,
-    Predictions: PredictionsType,
-    score_types: Sequence[ScoreTypeLike],
-    y_train: Any,
-    fold: Fold,
-    predictions: FoldPredictions,
-    test_truth: PredictionsLike | None,
-) -> tuple[FoldScores, PredictionsLike, PredictionsLike | None]:
-    """Score one fold; also return its valid and test predictions for bagging."""
-    train_is, valid_is = fold
-    train_scores = _score_all(
-        score_types,
-        Predictions(y_true=y_train, fold_is=train_is),
-        Predictions(y_pred=predictions.y_pred_train, fold_is=train_is),
-    )
-    valid_predictions = Predictions(y_pred=predictions.y_pred_train, fold_is=valid_is)
-    valid_scores = _score_all(
-        score_types, Predictions(y_true=y_train, fold_is=valid_is), valid_predictions
-    )
-    test_predictions = None
-    test_scores: Scores = {}
-    if test_truth is not None and predictions.y_pred_test is not None:
-        test_predictions = Predictions(y_pred=predictions.y_pred_test)
-        test_scores = _score_all(score_types, test_truth, test_predictions)
-    scores = FoldScores(
-        fold=predictions.fold,
-        train=train_scores,
-        valid=valid_scores,
-        test=test_scores,
-        times=predictions.times,
-    )
-    return scores, valid_predictions, test_predictions
+class FoldScorer:
+    """Scores folds one at a time against fixed labels, building the truth only once.
+
+    Parameters
+    ----------
+    Predictions, score_types
+        From the kit.
+    y_train, y_test : array-like
+        The labels; ``y_test`` may be None (no test scores).
+    """
+
+    def __init__(
+        self,
+        Predictions: PredictionsType,
+        score_types: Sequence[ScoreTypeLike],
+        y_train: Any,
+        y_test: Any,
+    ) -> None:
+        self.Predictions = Predictions
+        self.score_types = score_types
+        self.train_truth = _TruthSlices(Predictions, y_train)
+        self.test_truth = None if y_test is None else Predictions(y_true=y_test)
+
+    def members(
+        self, fold: Fold, predictions: FoldPredictions
+    ) -> tuple[PredictionsLike, PredictionsLike | None]:
+        """The fold's valid-row and test predictions, as bagging combines them."""
+        valid = self.Predictions(y_pred=predictions.y_pred_train, fold_is=fold[1])
+        test = None
+        if self.test_truth is not None and predictions.y_pred_test is not None:
+            test = self.Predictions(y_pred=predictions.y_pred_test)
+        return valid, test
+
+    def score(self, fold: Fold, predictions: FoldPredictions) -> FoldScores:
+        """Train, valid and test scores of one fold."""
+        train_is, valid_is = fold
+        train = self.Predictions(y_pred=predictions.y_pred_train, fold_is=train_is)
+        valid, test = self.members(fold, predictions)
+        return FoldScores(
+            fold=predictions.fold,
+            train=_score_all(self.score_types, self.train_truth.rows(train_is), train),
+            valid=_score_all(self.score_types, self.train_truth.rows(valid_is), valid),
+            test=(
+                _score_all(self.score_types, self.test_truth, test)
+                if self.test_truth is not None and test is not None
+                else {}
+            ),
+            times=predictions.times,
+        )
 
 
 def bagging_curve(
@@ -217,6 +218,7 @@ def score_submission(
     y_test: Any,
     folds: Sequence[Fold],
     fold_predictions: Sequence[FoldPredictions],
+    fold_scores: Sequence[FoldScores] | None = None,
 ) -> SubmissionScores:
     """Score every fold and the bagged models.
 
@@ -231,6 +233,9 @@ def score_submission(
     fold_predictions : sequence of FoldPredictions
         One per fold, in the same order (from :func:`train_fold` or read back from a
         sandbox with :func:`~problems.kit.engine.transfer.read_fold_predictions`).
+    fold_scores : sequence of FoldScores, optional
+        Already computed with a :class:`FoldScorer` (the local engine scores each fold
+        in the process that trained it); only the bagging is left to do.
 
     Returns
     -------
@@ -240,50 +245,41 @@ def score_submission(
         raise ValueError(f"{len(fold_predictions)} fold predictions for {len(folds)} folds.")
     n_train = len(y_train)
     n_test = None if y_test is None else len(y_test)
-    test_truth = None if y_test is None else Predictions(y_true=y_test)
-    fold_scores: list[FoldScores] = []
+    scorer = FoldScorer(Predictions, score_types, y_train, y_test)
+    scored: list[FoldScores] = []
     valid_list: list[PredictionsLike] = []
     test_list: list[PredictionsLike] = []
-    for fold, predictions in zip(folds, fold_predictions):
+    for i, (fold, predictions) in enumerate(zip(folds, fold_predictions)):
         # Predictions may come from an untrusted sandbox: check them again here.
-        validate_predictions(
-            Predictions, predictions.y_pred_train, n_rows=n_train, what="X_train"
-        )
+        validate_predictions(Predictions, predictions.y_pred_train, n_rows=n_train, what="X_train")
         if n_test is not None and predictions.y_pred_test is not None:
-            validate_predictions(
-                Predictions, predictions.y_pred_test, n_rows=n_test, what="X_test"
-            )
-        scores, valid_predictions, test_predictions = score_fold(
-            Predictions=Predictions,
-            score_types=score_types,
-            y_train=y_train,
-            fold=fold,
-            predictions=predictions,
-            test_truth=test_truth,
+            validate_predictions(Predictions, predictions.y_pred_test, n_rows=n_test, what="X_test")
+        scored.append(
+            fold_scores[i] if fold_scores is not None else scorer.score(fold, predictions)
         )
-        fold_scores.append(scores)
-        valid_list.append(valid_predictions)
-        if test_predictions is not None:
-            test_list.append(test_predictions)
+        valid, test = scorer.members(fold, predictions)
+        valid_list.append(valid)
+        if test is not None:
+            test_list.append(test)
     valid_curve = bagging_curve(
         Predictions=Predictions,
         score_types=score_types,
-        truth=Predictions(y_true=y_train),
+        truth=scorer.train_truth.full,
         predictions_list=valid_list,
         rows_list=[valid_is for _, valid_is in folds],
     )
     test_curve: list[Scores] = []
-    if test_truth is not None and len(test_list) == len(folds):
+    if scorer.test_truth is not None and len(test_list) == len(folds):
         test_curve = bagging_curve(
             Predictions=Predictions,
             score_types=score_types,
-            truth=test_truth,
+            truth=scorer.test_truth,
             predictions_list=test_list,
             rows_list=None,
         )
     return SubmissionScores(
         score_names=[st.name for st in score_types],
         precisions=[int(st.precision) for st in score_types],
-        folds=fold_scores,
+        folds=scored,
         bagged=BaggedScores(valid_curve=valid_curve, test_curve=test_curve),
     )

@@ -175,9 +175,7 @@ def train_fold(
             return workflow.test_submission(trained, X, predict_fold)  # type: ignore[call-arg]
         return workflow.test_submission(trained, X)
 
-    def predict_checked(
-        X: Any, predict_fold: Fold | None, what: str
-    ) -> tuple[NDArray[Any], float]:
+    def predict_checked(X: Any, predict_fold: Fold | None, what: str) -> tuple[NDArray[Any], float]:
         start = time.perf_counter()
         try:
             raw = predict(X, predict_fold)

@@ -38,7 +38,7 @@ def as_prediction_array(y_pred: Any) -> NDArray[Any]:
         return array
 
 
-def _expects_numbers(Predictions: PredictionsType) -> bool:
+def expects_numeric_predictions(Predictions: PredictionsType) -> bool:
     """Whether the kit's empty container is numeric (most types) or holds objects."""
     try:
         container = np.asarray(Predictions(n_samples=1).y_pred)
@@ -86,7 +86,7 @@ def validate_predictions(
             f"Predictions for {what} (shape {array.shape}, dtype {array.dtype}) do not fit "
             f"the kit's prediction type: {error}"
         ) from error
-    if _expects_numbers(Predictions):
+    if expects_numeric_predictions(Predictions):
         if array.dtype.kind not in _NUMERIC_KINDS:
             raise BadPredictionsError(
                 f"Predictions for {what} have dtype {array.dtype}; expected numbers."
