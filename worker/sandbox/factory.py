@@ -54,10 +54,20 @@ def get_sandbox(
 
 
 def _detect(*, allow_unsafe_local: bool, docker_runtime: DockerRuntime | None) -> Sandbox:
+    docker_problem = None
     if DockerSandbox.available():
-        return _docker(docker_runtime)
+        try:
+            return _docker(docker_runtime)
+        except SandboxUnavailableError as error:
+            # A daemon without our image (a laptop with Docker for other work) must not
+            # stop the server when bubblewrap can isolate submissions just as well.
+            docker_problem = error
     if BubblewrapSandbox.available():
+        if docker_problem is not None:
+            logger.warning("not using docker (%s); using bubblewrap", docker_problem)
         return BubblewrapSandbox()
+    if docker_problem is not None:
+        raise docker_problem
     if allow_unsafe_local:
         return LocalSandbox()
     raise SandboxUnavailableError(

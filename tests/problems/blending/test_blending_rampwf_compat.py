@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import rampwf.utils.combine as rampwf_combine
 
 from problems.kit import load_kit
 from problems.kit.blending import Blender, BlendResult
 from worker.cli.blend_command import blend_kit, load_submission_outputs
-
-rampwf_combine = pytest.importorskip("rampwf.utils.combine")
 
 
 def _blender(kit_dir: Path, names: list[str], score_type_index: int) -> tuple[Blender, list]:

@@ -14,8 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 def _kit_modules() -> list[str]:
     return sorted(
-        info.name
-        for info in pkgutil.walk_packages(problems.kit.__path__, prefix="problems.kit.")
+        info.name for info in pkgutil.walk_packages(problems.kit.__path__, prefix="problems.kit.")
     )
 
 

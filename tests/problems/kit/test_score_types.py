@@ -85,7 +85,7 @@ def test_length_mismatch_is_reported():
         st.RMSE().score_function(Regression(y_true=[1, 2, 3, 4]), Regression(y_pred=[1, 2]))
 
 
-rw = pytest.importorskip("rampwf", reason="the rampwf extra is part of the test setup")
+import rampwf as rw  # noqa: E402  (the rampwf extra is part of the test setup)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Contributivity fixtures: the app with this domain's routers, and a shared-code event.
+"""Contributivity fixtures: a shared-code event.
 
 `shared_event` builds the situation the credit form is for: three teams in an iris event
 whose code is shared; Bob's team imported Alice's submission and viewed Carol's, both
@@ -12,23 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from server.contributivity import pages, router
 from server.models import CodeAccess, CodeAccessKind, Event, EventBlend, Submission, User, utcnow
 from tests.factories import create_event, create_submission, create_user
 from tests.server.conftest import iris_problem, join, score
-
-
-@pytest.fixture
-def app(app: FastAPI) -> FastAPI:
-    # Until server/app.py includes them (one line there), the tests add them here.
-    paths = {getattr(route, "path", "") for route in app.routes}
-    if "/api/events/{event_name}/contributivity" not in paths:
-        app.include_router(router.router)
-        app.include_router(pages.router)
-    return app
 
 
 @dataclass

@@ -9,6 +9,7 @@ import pytest
 
 from tests.worker.sandbox.conftest import Job, leftover_containers
 from worker.sandbox import (
+    BubblewrapSandbox,
     DockerRuntime,
     DockerSandbox,
     LocalSandbox,
@@ -57,6 +58,17 @@ def test_missing_docker_image_says_how_to_build_it(docker_daemon: docker.DockerC
         get_sandbox(
             "docker", allow_unsafe_local=False, docker_runtime=DockerRuntime(image="ramplab-nope")
         )
+
+
+def test_auto_detection_falls_back_to_bubblewrap_without_the_docker_image(
+    docker_daemon: docker.DockerClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="worker.sandbox.factory"):
+        sandbox = get_sandbox(
+            None, allow_unsafe_local=False, docker_runtime=DockerRuntime(image="ramplab-nope")
+        )
+    assert isinstance(sandbox, BubblewrapSandbox) and sandbox.is_isolated
+    assert "ramplab-nope" in caplog.text
 
 
 def test_unknown_backend_is_rejected() -> None:
