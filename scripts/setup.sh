@@ -45,9 +45,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ -f frontend/package.json ] && command -v npm >/dev/null; then
-    if [ ! -d frontend/node_modules ] || [ frontend/package.json -nt frontend/node_modules ]; then
+    if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules ]; then
         log "installing front-end packages"
-        (cd frontend && npm install --no-audit --no-fund --silent)
+        npm ci --prefix frontend --no-audit --no-fund --silent
     fi
 fi
 
