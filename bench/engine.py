@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/engine.py [--kits titanic hep_detector_anomalies] [--repeat 3]
 
-For each benchmark kit under bench/kits/ (ramp-workflow kits, run unchanged by both
+For each benchmark kit (ramp-workflow kits, run unchanged by both
 tools), two work copies are made in a temporary folder with the kit's data linked in
 from the shared data folder. Each repetition runs ``ramp-test --save-output`` and
 ``ramplab test --save-output`` end to end as subprocesses (Python start-up and imports
@@ -32,7 +32,11 @@ sys.path.insert(0, str(REPO))
 
 from problems.kit.engine import read_bagged_scores  # noqa: E402
 
-BENCH_KITS = REPO / "bench" / "kits"
+#: bench kit -> its folder (ramp-workflow kits; titanic is the compatibility test's fixture)
+BENCH_KITS = {
+    "titanic": REPO / "tests" / "fixtures" / "rampwf_titanic",
+    "hep_detector_anomalies": REPO / "bench" / "kits" / "hep_detector_anomalies",
+}
 SHARED_DATA = REPO.parent / "shared" / "data"
 #: bench kit -> folder of /work/shared/data holding its csv files
 DATA_FOLDERS = {"titanic": "titanic", "hep_detector_anomalies": "HEP_detector_anomalies"}
@@ -44,7 +48,9 @@ TOOLS = {
 
 
 def _work_copy(kit: str, target: Path, shared_data: Path) -> Path:
-    shutil.copytree(BENCH_KITS / kit, target, ignore=shutil.ignore_patterns("training_output"))
+    # The data comes from shared/data, linked rather than copied.
+    ignored = shutil.ignore_patterns("training_output", "data")
+    shutil.copytree(BENCH_KITS[kit], target, ignore=ignored)
     data = target / "data"
     data.mkdir()
     for source in sorted((shared_data / DATA_FOLDERS[kit]).iterdir()):

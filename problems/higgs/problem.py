@@ -8,7 +8,6 @@ gets ``sample_weight``). Data: ``data/public/`` (the CERN open data, written by
 simulation, generated on first use if missing). See README.md.
 """
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -110,16 +109,8 @@ def _data_file(path, file_name):
         return public
     generated = data_dir / "generated" / file_name
     if not generated.is_file():
-        _prepare_data_module().write_generated(data_dir)
+        kit.data.load_prepare_data(KIT_DIR).write_generated(data_dir)
     return generated
-
-
-def _prepare_data_module():
-    # Loaded by path: a plain "import prepare_data" could pick up another kit's.
-    spec = importlib.util.spec_from_file_location("higgs_prepare_data", KIT_DIR / "prepare_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _read(path, file_name):

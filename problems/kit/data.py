@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
@@ -42,3 +44,28 @@ def read_csv_split(
     if is_quick_test():
         data = data.head(quick_rows)
     return data.drop(columns=[target]), data[target]
+
+
+def load_prepare_data(kit_dir: str | Path) -> ModuleType:
+    """Import ``<kit_dir>/prepare_data.py``, the script that puts a kit's data in place.
+
+    Kits that generate their data call it on first use, so a fresh clone works without
+    a manual step. It is loaded by path, under a name of its own: a plain
+    ``import prepare_data`` could pick up another kit's.
+
+    Parameters
+    ----------
+    kit_dir : str or Path
+        The kit folder.
+
+    Returns
+    -------
+    module
+    """
+    script = Path(kit_dir) / "prepare_data.py"
+    spec = importlib.util.spec_from_file_location(f"prepare_data_{Path(kit_dir).name}", script)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"Cannot import {script}.")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

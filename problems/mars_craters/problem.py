@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +69,7 @@ def _ensure_synthetic(data_dir: Path) -> None:
     """Generate the synthetic splits on first use (a fresh clone does not have them)."""
     if (data_dir / "synthetic_test_labels.csv").is_file():
         return
-    spec = importlib.util.spec_from_file_location(
-        "mars_craters_prepare_data", Path(__file__).with_name("prepare_data.py")
-    )
-    assert spec is not None and spec.loader is not None
-    prepare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prepare)
-    prepare.write_synthetic(data_dir)
+    kit.data.load_prepare_data(Path(__file__).parent).write_synthetic(data_dir)
 
 
 def _get_data(path: str, split: str, quick_rows: int) -> tuple[Any, Any]:

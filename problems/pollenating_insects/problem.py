@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +50,7 @@ def _ensure_data(data_dir: Path) -> None:
     """Draw the synthetic images on first use (a fresh clone does not have them)."""
     if (data_dir / "test.csv").is_file():
         return
-    spec = importlib.util.spec_from_file_location(
-        "pollenating_insects_prepare_data", Path(__file__).with_name("prepare_data.py")
-    )
-    assert spec is not None and spec.loader is not None
-    prepare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prepare)
-    prepare.write_synthetic(data_dir)
+    kit.data.load_prepare_data(Path(__file__).parent).write_synthetic(data_dir)
 
 
 def _get_data(path: str, file_name: str) -> tuple[ImageSet, Any]:
