@@ -20,16 +20,17 @@ def get_estimator():
     preprocess = make_column_transformer(
         ("passthrough", numeric),
         (
-            OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
-                           encoded_missing_value=-1),
+            OrdinalEncoder(
+                handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1
+            ),
             categorical,
         ),
     )
     model = HistGradientBoostingClassifier(
-        max_depth=3, learning_rate=0.05, max_iter=150,
+        max_depth=3,
+        learning_rate=0.05,
+        max_iter=150,
         categorical_features=[False] * len(numeric) + [True] * len(categorical),
         random_state=0,
     )
     return make_pipeline(FunctionTransformer(add_features), preprocess, model)
-
-
