@@ -22,6 +22,7 @@ from server.events import pages as events_pages
 from server.events import router as events_router
 from server.leaderboards import pages as leaderboards_pages
 from server.leaderboards import router as leaderboards_router
+from server.leaderboards.response_cache import DEFAULT_TTL_SECONDS, LeaderboardResponseCache
 from server.leaderboards.service import DEFAULT_CACHE_SECONDS
 from server.problems import pages as problems_pages
 from server.problems import router as problems_router
@@ -31,6 +32,7 @@ from server.submissions import pages as submissions_pages
 from server.submissions import router as submissions_router
 from server.submissions.queue import CeleryQueue, RecordingQueue, TaskQueue
 from server.teams import pages as teams_pages
+from server.teams import router as teams_router
 from server.web import NODE_MODULES_DIR, STATIC_DIR
 
 health_router = APIRouter(prefix="/api", tags=["health"])
@@ -78,6 +80,7 @@ def create_app(
     mailer: Mailer | None = None,
     sandbox_name: str | None = None,
     leaderboard_cache_seconds: float = DEFAULT_CACHE_SECONDS,
+    leaderboard_response_cache_seconds: float | None = None,
 ) -> FastAPI:
     """Build the app for `settings`; tests pass their own queue and mailer."""
     settings = settings or get_settings()
@@ -94,6 +97,13 @@ def create_app(
     app.state.sandbox_name = sandbox_name or guess_sandbox(settings)
     app.state.leaderboard_cache_seconds = leaderboard_cache_seconds
 
+    # Added first, so that it runs inside the session middleware, whose session it reads.
+    app.add_middleware(
+        LeaderboardResponseCache,
+        ttl_seconds=min(DEFAULT_TTL_SECONDS, leaderboard_cache_seconds)
+        if leaderboard_response_cache_seconds is None
+        else leaderboard_response_cache_seconds,
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -112,6 +122,7 @@ def create_app(
         submissions_router.router,
         leaderboards_router.router,
         contributivity_router.router,
+        teams_router.router,
         accounts_pages.router,
         problems_pages.router,
         events_pages.router,

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.db import session_scope
+from server.db import create_engine, make_sessionmaker, session_scope
 from server.models import Submission, SubmissionState
 from server.models import utcnow as now
 from server.settings import Settings
@@ -143,6 +143,10 @@ def start_embedded_worker(
     """Start the in-process worker for `settings` (embedded mode); `stop()` it on exit."""
     if not settings.embedded:
         raise ValueError("a broker is configured: start Celery workers with `ramplab worker`")
+    if factory is None:
+        # Bound now, to the database of `settings`: a worker must never drift to another
+        # database because the process's settings changed after it started.
+        factory = make_sessionmaker(create_engine(settings.database_url))
     config = get_worker_config()
     worker = EmbeddedWorker(
         threads=config.embedded_threads, poll_seconds=config.embedded_poll_seconds, factory=factory

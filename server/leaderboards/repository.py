@@ -70,6 +70,16 @@ def bagged_scores(
     return scores
 
 
+def selected_submissions(session: Session, *, event_id: int) -> dict[str, int]:
+    """{team name: id of the submission it entered in the competition} of teams that chose."""
+    rows = session.execute(
+        select(Team.name, Team.selected_submission_id).where(
+            Team.event_id == event_id, Team.selected_submission_id.is_not(None)
+        )
+    )
+    return {name: submission_id for name, submission_id in rows if submission_id is not None}
+
+
 def failed_submissions(session: Session, *, event_id: int) -> list[Any]:
     """(id, name, team, created_at, failure kind) of failed submissions, newest first."""
     return list(
@@ -90,11 +100,15 @@ def failed_submissions(session: Session, *, event_id: int) -> list[Any]:
 
 def board_version(session: Session, *, event_id: int) -> tuple[object, ...]:
     """Changes whenever a board of the event may have: a submission added, re-scored,
-    re-queued, failed (any update bumps updated_at), or the event itself edited."""
+    re-queued, failed (any update bumps updated_at), a team's competition choice, or the
+    event itself edited."""
     submissions = session.execute(
         select(
             func.count(), func.max(Submission.updated_at), func.max(Submission.created_at)
         ).where(Submission.event_id == event_id)
     ).one()
+    teams_updated = session.scalar(
+        select(func.max(Team.updated_at)).where(Team.event_id == event_id)
+    )
     event_updated = session.scalar(select(Event.updated_at).where(Event.id == event_id))
-    return (*submissions, event_updated)
+    return (*submissions, teams_updated, event_updated)

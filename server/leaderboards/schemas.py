@@ -26,6 +26,8 @@ class RowRead(BaseModel):
     failure_kind: str | None
     contributivity: float | None = None
     historical_contributivity: float | None = None
+    # Competition board: "chosen" by the team, or its "best" public submission.
+    entry: str | None = None
 
 
 class LeaderboardRead(BaseModel):

@@ -1,4 +1,7 @@
-"""Leaderboards: public (valid), private (test), competition (best per team), failed.
+"""Leaderboards: public (valid), private (test), competition (one per team), failed.
+
+The competition board shows the submission each team chose, or, for a team that has not
+chosen (or whose choice is no longer scored), its best public one; `Row.entry` says which.
 
 Scores are shown as computed and sorted in each score type's own direction: a
 lower-is-better score sorts ascending. Private (test) scores reach participants only
@@ -53,6 +56,8 @@ class Row:
     # Fractions of 1 (shown as %), from the event's blend; see server/contributivity.
     contributivity: float | None = None
     historical_contributivity: float | None = None
+    # Competition board: "chosen" by the team, or its "best" public submission.
+    entry: Literal["chosen", "best"] | None = None
 
 
 @dataclass
@@ -172,15 +177,25 @@ def _compute(session: Session, event: Event, kind: Kind) -> list[Row]:
     if kind == "public":
         return public
     if kind == "competition":
-        best: dict[str, Row] = {}
-        for row in public:  # ranked, so the first row of a team is its best
-            best.setdefault(row.team_name, row)
-        return _ranked([replace(row) for row in best.values()], official)
+        return _ranked(_competition_entries(session, event, public), official)
     public_rank = {row.submission_id: row.rank for row in public}
     private = _ranked(_score_rows(session, event, ScoreStep.TEST), official)
     for row in private:
         row.move = public_rank.get(row.submission_id, row.rank) - row.rank
     return private
+
+
+def _competition_entries(session: Session, event: Event, public: list[Row]) -> list[Row]:
+    """One row per team: the submission it chose if that one is still scored, its best
+    public one otherwise."""
+    selected = repository.selected_submissions(session, event_id=event.id)
+    entries: dict[str, Row] = {}
+    for row in public:  # ranked, so the first row of a team is its best
+        if row.submission_id == selected.get(row.team_name):
+            entries[row.team_name] = replace(row, entry="chosen")
+        elif row.team_name not in entries:
+            entries[row.team_name] = replace(row, entry="best")
+    return list(entries.values())
 
 
 def _rows(session: Session, event: Event, kind: Kind, cache_seconds: float) -> list[Row]:

@@ -31,6 +31,11 @@ class Team(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
+    # The submission the team entered in the competition; None: its best public one.
+    # use_alter: submissions reference teams too, so the two tables form a cycle.
+    selected_submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL", use_alter=True), default=None
+    )
 
     event: Mapped[Event] = relationship(back_populates="teams", lazy="raise")
     created_by: Mapped[User | None] = relationship(lazy="raise")

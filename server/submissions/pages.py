@@ -148,6 +148,7 @@ def my_submissions(
             "team": team,
             "submissions": submissions,
             "official_score": events_service.official_score_name(event),
+            "can_choose": team is not None and events_service.phase(event) != "closed",
         },
     )
 
@@ -169,6 +170,8 @@ def submission_page(
             "data": submission_read(session, submission, seen),
             "score_types": _score_types(submission.event),
             "show_code": True,
+            "can_choose": seen.access == "team"
+            and events_service.phase(submission.event) != "closed",
         },
     )
 
@@ -201,6 +204,17 @@ def _act(
     if action == "cancel":
         service.cancel(session=session, queue=queue, submission=submission, seen=seen)
         flash(request, f"Submission {submission.name} cancelled.")
+    elif action in ("exclude", "include"):
+        excluded = action == "exclude"
+        service.set_excluded(
+            session=session, queue=queue, submission=submission, seen=seen, excluded=excluded
+        )
+        flash(
+            request,
+            f"Submission {submission.name} "
+            f"{'excluded from' if excluded else 'included again in'} the blend; "
+            "the event will be blended again.",
+        )
     else:
         service.rerun(session=session, queue=queue, submission=submission, seen=seen)
         flash(request, f"Submission {submission.name} queued again.")
@@ -219,3 +233,17 @@ def rerun(
     request: Request, submission_id: RowId, session: DbSession, user: CurrentUser
 ) -> Response:
     return _act(request, submission_id, session, user, "rerun")
+
+
+@router.post("/submissions/{submission_id}/exclude")
+def exclude(
+    request: Request, submission_id: RowId, session: DbSession, user: CurrentUser
+) -> Response:
+    return _act(request, submission_id, session, user, "exclude")
+
+
+@router.post("/submissions/{submission_id}/include")
+def include(
+    request: Request, submission_id: RowId, session: DbSession, user: CurrentUser
+) -> Response:
+    return _act(request, submission_id, session, user, "include")

@@ -42,5 +42,6 @@ def submission_read(session: Session, submission: Submission, seen: Viewer) -> S
             )
             for fold in submission.fold_results
         ],
+        is_excluded=submission.is_excluded,
         url=f"/submissions/{submission.id}",
     )

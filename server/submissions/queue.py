@@ -3,7 +3,8 @@
 The server enqueues by task *name* (DESIGN.md: the server never imports `worker`). In
 production, `ramplab serve` passes the worker's `send_score_task` in as a
 `CallableQueue`: it routes GPU events to GPU workers, and in embedded mode wakes the
-in-process worker (which polls the database anyway). A bare `create_app()` falls back to
+in-process worker (which polls the database anyway), and its blending module's
+`request_blend`, which coalesces blend requests. A bare `create_app()` falls back to
 Celery's `send_task` (with a broker) or a `RecordingQueue`; tests pass a `RecordingQueue`.
 Every call happens after the request's commit (see `server.db.run_after_commit`).
 """
@@ -19,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 # Copied from worker/task_names.py (the server reads no worker module).
 SCORE_TASK_NAME = "ramplab.score_submission"
+# Copied from worker/blending_task.py: its arguments are (event_id, token); an empty token
+# runs one blend without Redis coalescing.
+BLEND_TASK_NAME = "ramplab.blend_event"
 CPU_QUEUE = "cpu"
 GPU_QUEUE = "gpu"
 
@@ -29,6 +33,8 @@ class TaskQueue(Protocol):
     ) -> None: ...
 
     def cancel(self, submission_id: int) -> None: ...
+
+    def request_blend(self, event_id: int) -> None: ...
 
 
 @dataclass
@@ -54,14 +60,19 @@ class CeleryQueue:
         # a queued task finds it finished and does nothing. Nothing to send.
         pass
 
+    def request_blend(self, event_id: int) -> None:
+        self._celery.send_task(BLEND_TASK_NAME, args=[event_id, ""], queue=CPU_QUEUE)
+
 
 @dataclass
 class CallableQueue:
-    """Calls the given function, e.g. the worker's `send_score_task`, which `ramplab serve`
-    passes in: it routes GPU events to GPU workers and sets the task's time limits."""
+    """Calls the given functions, e.g. the worker's `send_score_task` and `request_blend`,
+    which `ramplab serve` passes in: the first routes GPU events to GPU workers and sets the
+    task's time limits, the second coalesces blend requests."""
 
     enqueue: Callable[..., object]
     cancel_function: Callable[[int], object] | None = None
+    blend_function: Callable[[int], object] | None = None
 
     def enqueue_scoring(
         self, submission_id: int, *, gpus: int = 0, time_limit_seconds: int = 3600
@@ -72,6 +83,10 @@ class CallableQueue:
         if self.cancel_function is not None:
             self.cancel_function(submission_id)
 
+    def request_blend(self, event_id: int) -> None:
+        if self.blend_function is not None:
+            self.blend_function(event_id)
+
 
 @dataclass
 class RecordingQueue:
@@ -79,6 +94,7 @@ class RecordingQueue:
 
     enqueued: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
+    blends_requested: list[int] = field(default_factory=list)
 
     def enqueue_scoring(
         self, submission_id: int, *, gpus: int = 0, time_limit_seconds: int = 3600
@@ -88,3 +104,7 @@ class RecordingQueue:
 
     def cancel(self, submission_id: int) -> None:
         self.cancelled.append(submission_id)
+
+    def request_blend(self, event_id: int) -> None:
+        logger.info("blend of event %s requested (no worker attached)", event_id)
+        self.blends_requested.append(event_id)

@@ -1,4 +1,5 @@
-"""Submissions API: submit, list yours, follow one, cancel."""
+"""Submissions API: submit, list yours, follow one, cancel; organisers exclude from the
+blend."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from server.params import RowId
 from server.security import AppSettings, CurrentUser, DbSession, verify_csrf
 from server.submissions import repository, service
 from server.submissions.presenters import bagged, submission_read
-from server.submissions.schemas import SubmissionCreate, SubmissionRead, SubmissionSummary
+from server.submissions.schemas import (
+    ExclusionUpdate,
+    SubmissionCreate,
+    SubmissionRead,
+    SubmissionSummary,
+)
 
 router = APIRouter(prefix="/api", tags=["submissions"])
 
@@ -106,5 +112,33 @@ def cancel_submission(
     )
     service.cancel(
         session=session, queue=request.app.state.task_queue, submission=submission, seen=seen
+    )
+    return submission_read(session, submission, seen)
+
+
+@router.put(
+    "/submissions/{submission_id}/exclusion",
+    response_model=SubmissionRead,
+    dependencies=[Depends(verify_csrf)],
+    responses={**AUTH, 403: {"description": "Not an organiser of the event"}},
+)
+def set_exclusion(
+    submission_id: RowId,
+    body: ExclusionUpdate,
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+) -> SubmissionRead:
+    """Organisers: exclude the submission from the event's blend, or include it again; the
+    event is blended again."""
+    submission, seen = service.get_submission(
+        session=session, submission_id=submission_id, user=user
+    )
+    service.set_excluded(
+        session=session,
+        queue=request.app.state.task_queue,
+        submission=submission,
+        seen=seen,
+        excluded=body.excluded,
     )
     return submission_read(session, submission, seen)

@@ -42,7 +42,13 @@ class SubmissionRead(BaseModel):
     valid_scores: dict[str, float]
     test_scores: dict[str, float]
     folds: list[FoldRead]
+    # Left out of the event's blend (and so of contributivity) by an organiser.
+    is_excluded: bool
     url: str
+
+
+class ExclusionUpdate(BaseModel):
+    excluded: bool
 
 
 class SubmissionSummary(BaseModel):

@@ -242,6 +242,21 @@ def rerun(*, session: Session, queue: TaskQueue, submission: Submission, seen: V
     _enqueue_after_commit(session, queue, submission, submission.event)
 
 
+def set_excluded(
+    *, session: Session, queue: TaskQueue, submission: Submission, seen: Viewer, excluded: bool
+) -> None:
+    """Organisers: exclude a submission from the event's blend, or include it again."""
+    if seen.access != "organiser":
+        raise Forbidden("Only the organisers can exclude a submission from the blend.")
+    if submission.is_excluded == excluded:
+        return  # nothing changes, so the blend need not be redone
+    submission.is_excluded = excluded
+    session.flush()
+    event_id = submission.event_id
+    # After the commit: a blend that ran before it would still see the old flag.
+    run_after_commit(session, lambda: queue.request_blend(event_id))
+
+
 def sandbox_files(
     *, session: Session, event: Event, team: Team | None, import_from: Submission | None = None
 ) -> dict[str, str]:

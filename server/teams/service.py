@@ -1,4 +1,5 @@
-"""Teams: a one-person team on joining; invitations merge people into bigger teams."""
+"""Teams: a one-person team on joining; invitations merge people into bigger teams; the
+submission a team enters in the competition."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import (
     Event,
     InvitationStatus,
+    Submission,
+    SubmissionState,
     Team,
     TeamInvitation,
     TeamMember,
@@ -100,3 +103,29 @@ def answer_invitation(
     invitation.status = InvitationStatus.ACCEPTED
     session.flush()
     return invitation
+
+
+def select_submission(
+    *, session: Session, event: Event, user: User, submission_id: int | None
+) -> Team:
+    """Enter one of the team's scored submissions in the competition (None: go back to
+    the team's best public one), until the event closes."""
+    team = repository.team_of_user(session, event_id=event.id, user_id=user.id)
+    if team is None:
+        raise Forbidden("Join this event before choosing a submission for the competition.")
+    if utcnow() >= event.closes_at:
+        raise Forbidden("This event has closed: the competition entries are final.")
+    if submission_id is not None:
+        submission = session.get(Submission, submission_id)
+        if submission is None or submission.event_id != event.id:
+            raise NotFound("No such submission in this event.")
+        if submission.team_id != team.id:
+            raise Forbidden("Choose one of your own team's submissions.")
+        if submission.state is not SubmissionState.SCORED:
+            raise Conflict(
+                f"Only a scored submission can enter the competition; "
+                f"{submission.name} is {submission.state.value}."
+            )
+    team.selected_submission_id = submission_id
+    session.flush()
+    return team

@@ -50,6 +50,8 @@ ORGANISER_ROUTES = {
     "/events/{event_name}/registrations/{registration_id}",
     "/events/{event_name}/leaderboard.csv",
     "/submissions/{submission_id}/rerun",
+    "/submissions/{submission_id}/exclude",
+    "/submissions/{submission_id}/include",
     "/events/{event_name}/participants",
     "/events/{event_name}/organisers",
 }

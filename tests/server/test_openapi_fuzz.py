@@ -8,6 +8,11 @@ participant of a real event, so the paths and bodies reach the business rules.
 from __future__ import annotations
 
 import schemathesis
+
+# Imported here, at collection, rather than lazily inside the test: pytest rewrites
+# schemathesis's modules as it imports them (it is a pytest plugin), and CPython 3.11's
+# AST constructor can fail ("recursion depth mismatch") when that happens deep in a stack.
+import schemathesis.specs.openapi.schemas
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy.orm import Session

@@ -46,7 +46,7 @@ def test_queued_work_survives_a_restart_of_the_embedded_worker(embedded_db):
     finally:
         worker.stop()  # `ramplab serve` shutting down mid-job
     # Stopped and put back in the queue, not lost nor left "running".
-    wait_for(db, [slow_id, quick_id], [SubmissionState.QUEUED], timeout=5)
+    wait_for(db, [slow_id, quick_id], [SubmissionState.QUEUED], timeout=30)
 
     worker = start_embedded_worker(get_settings())
     try:

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from server.db import session_scope, upgrade_database
     from server.settings import get_settings
     from server.submissions.queue import CallableQueue
+    from worker.blending_task import request_blend
     from worker.queueing import send_score_task
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -69,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
 
         worker = start_embedded_worker(settings)
     app = create_app(
-        settings, task_queue=CallableQueue(enqueue=send_score_task), sandbox_name=sandbox_name
+        settings,
+        task_queue=CallableQueue(enqueue=send_score_task, blend_function=request_blend),
+        sandbox_name=sandbox_name,
     )
     print(f"ramplab on http://{args.host}:{args.port} (state in {settings.home})", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port))

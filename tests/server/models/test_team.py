@@ -13,7 +13,7 @@ from server.models import (
     TeamInvitation,
     TeamMember,
 )
-from tests.factories import create_event, create_team, create_user
+from tests.factories import create_event, create_submission, create_team, create_user
 
 
 def test_a_user_is_in_at_most_one_team_per_event(any_session: Session) -> None:
@@ -90,3 +90,27 @@ def test_deleting_a_user_removes_their_memberships(any_session: Session) -> None
 
     assert any_session.scalars(select(TeamMember).filter_by(team_id=team.id)).all() == []
     assert any_session.get(Team, team.id) is not None
+
+
+def test_deleting_the_chosen_submission_clears_the_choice(any_session: Session) -> None:
+    team = create_team(any_session)
+    submission = create_submission(any_session, team=team)
+    team.selected_submission_id = submission.id
+    any_session.flush()
+
+    any_session.delete(submission)
+    any_session.flush()
+    any_session.expire(team)
+    assert team.selected_submission_id is None
+
+
+def test_deleting_a_team_with_a_chosen_submission(any_session: Session) -> None:
+    team = create_team(any_session)
+    submission = create_submission(any_session, team=team)
+    team.selected_submission_id = submission.id
+    any_session.flush()
+
+    any_session.delete(team)
+    any_session.flush()
+    any_session.expire_all()
+    assert any_session.get(Team, team.id) is None
