@@ -12,6 +12,7 @@ anything else, or a subclass that might compute something else, goes the generic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -91,8 +92,8 @@ class FastMetric:
             return self._rmse(predictions)
         if self.kind in (_ACCURACY, _ERROR):
             return self._accuracy(predictions)
-        axes = tuple(range(1, predictions.ndim))
-        low, high = np.min(predictions, axis=axes), np.max(predictions, axis=axes)
+        flat = predictions.reshape(len(predictions), -1)  # faster than a multi-axis min
+        low, high = np.min(flat, axis=1), np.max(flat, axis=1)
         invalid = ~(np.isfinite(low) & np.isfinite(high))
         if self.kind == _NLL:
             if self.is_ours:
@@ -111,10 +112,16 @@ class FastMetric:
     def _true_column(self, predictions: FloatArray) -> FloatArray:
         """``predictions[:, i, truth_index[i]]`` as a new ``(n_candidates, n_rows)`` array."""
         assert self.truth_index is not None
-        column = np.empty(predictions.shape[:2], dtype=predictions.dtype)
-        for label in range(predictions.shape[2]):
-            np.copyto(column, predictions[:, :, label], where=self.truth_index == label)
-        return column
+        n_columns = predictions.shape[2]
+        if n_columns not in self._flat_true:  # the true value's index in a flattened row
+            flat = np.arange(len(self.truth_index)) * n_columns + self.truth_index
+            self._flat_true[n_columns] = flat
+        rows = np.ascontiguousarray(predictions).reshape(len(predictions), -1)
+        return np.take(rows, self._flat_true[n_columns], axis=1)
+
+    @cached_property
+    def _flat_true(self) -> dict[int, NDArray[np.intp]]:
+        return {}
 
     def _rmse(self, predictions: FloatArray) -> NDArray[np.float64]:
         assert self.truth_values is not None
@@ -161,20 +168,41 @@ class FastMetric:
         np.divide(sums, count, out=sums)
         return self.screen_column(sums)
 
-    def tolerance(self, scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    @property
+    def screens_in_float32(self) -> bool:
+        """Whether ensembles may be screened in float32 first (NLL of float64 members).
+
+        Reading the stack is what a step costs (memory bandwidth), so half the bytes
+        is nearly half the time; the close calls are then re-screened in float64.
+        """
+        return self.kind == _NLL and self.compute_dtype == np.float64
+
+    def skips_clipping(self, floor: float, count: int) -> bool:
+        """Whether :meth:`screen_sums` of sums ``>= floor`` takes no clipping branch."""
+        eps = float(np.finfo(np.float64 if self.is_ours else self.compute_dtype).eps)
+        return self.kind == _NLL and floor > 2 * eps * count
+
+    def tolerance(
+        self, scores: NDArray[np.float64], *, dtype: Any = None, magnitude: float = 0.0
+    ) -> NDArray[np.float64]:
         """Bound on |screening - exact| for these screening values.
 
         sklearn computes in ``compute_dtype``: an ulp or so per row, accumulated by
         numpy's pairwise sum (about log2(n) ulps of the total at worst). The margin
         is several times that bound; ranks and counts are exact, so AUC and
-        accuracy only carry float64 rounding.
+        accuracy only carry float64 rounding. ``dtype=np.float32``: the bound for
+        screening values computed in float32 (rounding the inputs, the logarithm
+        and the sum each cost a few float32 ulps per row; the same formula, with
+        float32's epsilon, is several times their sum). ``magnitude``: how much larger
+        than the score the per-row terms may be (``log(count)`` for :meth:`screen_sums`).
         """
         exact_counts = self.kind in (_ACCURACY, _ERROR, _AUC)
-        dtype = np.float64 if exact_counts else self.compute_dtype
+        if dtype is None:
+            dtype = np.float64 if exact_counts else self.compute_dtype
         truth = self.truth_index if self.truth_index is not None else self.truth_values
         n_rows = len(truth) if truth is not None else 1
         unit = 8 * float(np.finfo(dtype).eps) * max(1.0, float(np.ceil(np.log2(n_rows + 2))))
-        return unit * (1.0 + np.abs(np.nan_to_num(scores)))
+        return unit * (1.0 + magnitude + np.abs(np.nan_to_num(scores)))
 
 
 def _roc_auc(truth_index: NDArray[np.intp], positive: NDArray[np.float64]) -> NDArray[np.float64]:

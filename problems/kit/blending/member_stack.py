@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .prediction_kinds import CombineKind
+from .prediction_kinds import MULTICLASS, CombineKind, write_binary_column
 
 
 class MemberStack:
@@ -38,6 +38,9 @@ class MemberStack:
         The true label per row (for ``column="true"``).
     load_raw : callable
         ``load_raw(i)`` returns member ``i``'s raw valid predictions again.
+    mirror_float32 : bool
+        Also keep a float32 copy of the stored column (:attr:`stored32`), for
+        screening at half the memory traffic.
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class MemberStack:
         column: str | None,
         truth_index: NDArray[np.intp] | None,
         load_raw: Callable[[int], NDArray[Any]],
+        mirror_float32: bool = False,
     ) -> None:
         self.combine = combine
         self.dtype = dtype
@@ -58,13 +62,21 @@ class MemberStack:
         self.load_raw = load_raw
         self.n_members = 0
         self._data: NDArray[Any] | None = None
+        self._data32: NDArray[np.float32] | None = None
+        self.mirror_float32 = mirror_float32 and column is not None
         self._rebuilt: dict[int, NDArray[Any]] = {}
+        self._flat: NDArray[np.intp] | None = None
 
     @property
     def stored(self) -> NDArray[Any]:
         """What is stacked: the focus column ``(n, n_rows)`` or the full members."""
         assert self._data is not None
         return self._data[: self.n_members]
+
+    @property
+    def stored32(self) -> NDArray[np.float32] | None:
+        """The float32 copy of :attr:`stored`, when kept."""
+        return None if self._data32 is None else self._data32[: self.n_members]
 
     def column_of(self, arrays: NDArray[Any], out: NDArray[Any] | None = None) -> NDArray[Any]:
         """The focus column of members or of a sum, shaped ``(..., n_rows)``.
@@ -77,10 +89,8 @@ class MemberStack:
         if self.column == "positive":
             np.copyto(out, arrays[..., 1])
             return out
-        assert self.truth_index is not None
-        for label in range(arrays.shape[-1]):
-            np.copyto(out, arrays[..., label], where=self.truth_index == label)
-        return out
+        rows = np.ascontiguousarray(arrays).reshape(*arrays.shape[:-2], -1)
+        return np.take(rows, self._flat_column(), axis=-1, out=out)
 
     def reserve(self, extra: int) -> None:
         """Make room for ``extra`` more members (one allocation, with headroom).
@@ -98,24 +108,53 @@ class MemberStack:
         if self._data is not None:
             grown[: self.n_members] = self.stored
         self._data = grown
+        if self.mirror_float32:
+            grown32 = _allocate((capacity, *shape), np.dtype(np.float32))
+            if self._data32 is not None:
+                grown32[: self.n_members] = self._data32[: self.n_members]
+            self._data32 = grown32
 
     def append(self, raw: NDArray[Any]) -> None:
         """Append members from raw predictions already cast to :attr:`dtype`.
 
-        ``raw`` is normalised in place. Raises ``ValueError`` on non-finite values
+        ``raw`` may be normalised in place. Raises ``ValueError`` on non-finite values
         (``nanmean`` would skip them, the running sum cannot).
         """
-        self.combine.write_members(raw, raw)
-        if not (np.isfinite(raw.min()) and np.isfinite(raw.max())):
-            raise ValueError("non-finite valid predictions have no fast path")
         self.reserve(len(raw))
         assert self._data is not None
         rows = self._data[self.n_members : self.n_members + len(raw)]
-        if self.column is not None:
-            self.column_of(raw, out=rows)
+        if self.writes_column_only:
+            # A NaN anywhere in a row reaches its column through the row sum.
+            write_binary_column(raw, self._flat_column(), out=rows)
+            normalised = rows
         else:
+            self.combine.write_members(raw, raw)
+            normalised = raw
+        if not (np.isfinite(normalised.min()) and np.isfinite(normalised.max())):
+            raise ValueError("non-finite valid predictions have no fast path")
+        if self.column is not None and normalised is raw:
+            self.column_of(raw, out=rows)
+        elif self.column is None:
             rows[...] = raw
+        if self._data32 is not None:
+            self._data32[self.n_members : self.n_members + len(raw)] = rows
         self.n_members += len(raw)
+
+    @property
+    def writes_column_only(self) -> bool:
+        """Whether :meth:`append` reads ``raw`` without normalising it in place."""
+        return (
+            self.column is not None and self.combine.kind == MULTICLASS and self.row_shape[-1] == 2
+        )
+
+    def _flat_column(self) -> NDArray[np.intp]:
+        """Index of the focus column's value in each row of a flattened member."""
+        if self._flat is None:
+            n_rows, n_columns = self.row_shape
+            chosen = self.truth_index if self.column == "true" else 1
+            assert chosen is not None
+            self._flat = np.arange(n_rows) * n_columns + chosen
+        return self._flat
 
     def member(self, index: int) -> NDArray[Any]:
         """Member ``index`` in full, as ``combine`` averages it."""

@@ -60,6 +60,23 @@ class CombineKind:
                 np.divide(out, np.sum(out, axis=-1, keepdims=True), out=out)
 
 
+def write_binary_column(raw: NDArray[Any], flat: NDArray[np.intp], out: NDArray[Any]) -> None:
+    """One column of :meth:`CombineKind.write_members` for two-column multiclass members.
+
+    ``raw`` is ``(..., n_rows, 2)`` in the compute dtype; ``flat[i]`` is
+    ``2 * i + column`` of the wanted column in row ``i``. The same operations on the
+    same values as the full normalisation (a sum of two is commutative), on half the
+    data: the column is all a single-column stack keeps.
+    """
+    rows = raw.reshape(*raw.shape[:-2], -1)
+    np.take(rows, flat, axis=-1, out=out)
+    other = np.take(rows, flat ^ 1, axis=-1)
+    np.clip(out, _EPSILON, 1 - _EPSILON, out=out)
+    np.clip(other, _EPSILON, 1 - _EPSILON, out=other)
+    np.add(out, other, out=other)
+    np.divide(out, other, out=out)
+
+
 def _overrides(cls: type, base: type, name: str) -> bool:
     """Whether a class between ``cls`` and ``base`` redefines ``name``."""
     return any(name in vars(klass) for klass in cls.__mro__[: cls.__mro__.index(base)])

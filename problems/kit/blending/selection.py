@@ -11,7 +11,8 @@ ensemble has ``max_size`` members.
 for every candidate, like ramp-workflow. :class:`FastFold` gets the same answer from
 a running sum of the members and vectorised screening scores; whenever a screening
 score is too close to a decision to trust, the candidate is re-scored with the score
-type itself, so ties and rounding resolve as on the generic path.
+type itself, so ties and rounding resolve as on the generic path (the screening
+itself is in :mod:`.screening`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from numpy.typing import NDArray
 from .fast_metrics import FastMetric
 from .member_stack import MemberStack
 from .prediction_kinds import CombineKind
+from .screening import Screening
 
-# Bytes of candidate predictions materialised at once while screening.
-_BLOCK_BYTES = 32 * 2**20
+# Stacks up to this many members take their predictions one by one, without copies.
+_SMALL_STACK = 64
 
 
 @dataclass(frozen=True)
@@ -151,9 +153,10 @@ class FastFold:
             column=metric.column,
             truth_index=metric.truth_index,
             load_raw=load_raw,
+            mirror_float32=metric.screens_in_float32,
         )
         self._batch: NDArray[Any] | None = None
-        self._scratch: NDArray[Any] | None = None
+        self.screening = Screening(stack=self.stack, metric=metric, sign=self.sign)
         self._single_screen = np.empty(0)
         self._single_tolerance = np.empty(0)
         self._single_exact: dict[int, float] = {}
@@ -171,6 +174,23 @@ class FastFold:
         """Add members from their raw valid predictions (one array per member)."""
         if not raw_blocks:
             return
+        small = self.n_members + len(raw_blocks) <= _SMALL_STACK
+        if (
+            small
+            and self.stack.writes_column_only
+            and all(
+                block.shape == self.stack.row_shape
+                and block.dtype == self.dtype
+                and block.flags.c_contiguous
+                for block in raw_blocks
+            )
+        ):
+            # Nothing writes into them: for a few members, no batch buffer to fill
+            # (its fresh pages and the copy cost more than the rest). For many, the
+            # batched passes are fewer calls, and contend less for the GIL in threads.
+            for block in raw_blocks:
+                self._append_members(block[None])
+            return
         # One reused buffer: fresh pages for every batch cost more than the arithmetic.
         shape = (len(raw_blocks), *self.stack.row_shape)
         if self._batch is None or len(self._batch) < len(raw_blocks):
@@ -178,50 +198,16 @@ class FastFold:
         raw = self._batch[: len(raw_blocks)]
         for row, block in zip(raw, raw_blocks):
             row[...] = block
-        screen = self.sign * self._screen_blocks(raw)
+        self._append_members(raw)
+
+    def _append_members(self, raw: NDArray[Any]) -> None:
+        screen = self.screening.members(raw)
         self.stack.append(raw)
         self._single_screen = np.concatenate([self._single_screen, screen])
         tolerance = self.metric.tolerance(screen)
         self._single_tolerance = np.concatenate([self._single_tolerance, tolerance])
 
     # -- scoring -------------------------------------------------------------------
-
-    def _screen_blocks(self, arrays: NDArray[Any]) -> NDArray[np.float64]:
-        per_member = max(1, arrays[0].nbytes if len(arrays) else 1)
-        block = max(1, _BLOCK_BYTES // per_member)
-        return np.concatenate(
-            [
-                self.metric.screen(arrays[start : start + block])
-                for start in range(0, len(arrays), block)
-            ]
-            or [np.empty(0)]
-        )
-
-    def _screen_candidates(
-        self, total: NDArray[Any], size: int, lo: int, hi: int
-    ) -> NDArray[np.float64]:
-        """Sign-adjusted screening scores of ``ensemble + member i`` for i in [lo, hi)."""
-        block = max(1, _BLOCK_BYTES // max(1, total.nbytes))
-        if self.stack.column is not None:
-            # Elementwise, so the column of the mean is the mean of the column.
-            column = self.stack.column_of(total)
-            floor = float(np.min(column))
-            if self._scratch is None or self._scratch.shape[0] < min(block, hi - lo):
-                self._scratch = np.empty((min(block, max(hi - lo, 8)), len(column)), self.dtype)
-            scores = []
-            for start in range(lo, hi, block):
-                chunk = self.stack.stored[start : min(start + block, hi)]
-                out = self._scratch[: len(chunk)]
-                np.add(column, chunk, out=out)
-                scores.append(self.metric.screen_sums(out, size + 1, floor=floor))
-        else:
-            scores = [
-                self.metric.screen(
-                    (total + self.stack.stored[start : min(start + block, hi)]) / (size + 1)
-                )
-                for start in range(lo, hi, block)
-            ]
-        return self.sign * np.concatenate(scores or [np.empty(0)])
 
     def _exact(self, total: NDArray[Any], size: int, candidate: int | None = None) -> float:
         """Sign-adjusted official score of the ensemble (plus ``candidate``)."""
@@ -280,10 +266,15 @@ class FastFold:
         """
         if hi <= lo:
             return -1, None
-        screen = self._screen_candidates(total, size, lo, hi)
-        tolerance = self.metric.tolerance(screen)
-        unknown = np.isnan(screen)
+        screen, tolerance, refine = self.screening.candidates(total, size, lo, hi)
         upper_threshold = base.value + base.tolerance - self.min_improvement
+        # The candidates a coarse screening cannot rule out get the fine one.
+        possible = np.isnan(screen) | (screen - tolerance < upper_threshold)
+        if self.min_improvement == 0.0 and np.any(possible & ~np.isnan(screen)):
+            ceiling = np.min(np.where(possible & ~np.isnan(screen), screen + tolerance, np.inf))
+            possible &= np.isnan(screen) | (screen - tolerance <= ceiling)
+        refine(np.flatnonzero(possible))
+        unknown = np.isnan(screen)
         possible = unknown | (screen - tolerance < upper_threshold)
         if not np.any(possible):
             return -1, None

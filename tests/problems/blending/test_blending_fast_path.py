@@ -321,3 +321,47 @@ def test_many_candidates_select_like_the_generic_path() -> None:
         Binary, NegativeLogLikelihood(), y, valid_indices, outputs, max_size=12
     )
     assert fast == generic
+
+
+@pytest.mark.parametrize("Predictions", ["ours", "rampwf"])
+def test_near_duplicates_screened_in_float32_select_like_the_generic_path(
+    Predictions: Any,
+) -> None:
+    # Enough candidates for the float32 first pass; exact duplicates and copies
+    # perturbed below float32 resolution make every step a close call there.
+    if Predictions == "rampwf":
+        Predictions = pytest.importorskip("rampwf").prediction_types.make_multiclass(
+            label_names=[0, 1]
+        )
+    else:
+        Predictions = Binary
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 400)
+    valid_indices = [np.arange(0, 200), np.arange(200, 400)]
+    bases = []
+    for _ in range(8):
+        logit = rng.uniform(0.5, 1.0) * (2 * y - 1) + rng.normal(scale=1.5, size=len(y))
+        bases.append(1 / (1 + np.exp(-logit)))
+    outputs = []
+    for i in range(48):
+        p = bases[i % 8] * (1 + (i // 8) * 1e-9 * rng.standard_normal(len(y)))
+        if i % 8 == 3:
+            p = bases[3]  # exact duplicates: the first index must win ties
+        proba = np.column_stack([1 - p, p])
+        outputs.append(SubmissionOutput(f"s{i}", valid=[proba[v] for v in valid_indices]))
+    score_type = NegativeLogLikelihood()
+    if Predictions is not Binary:
+        score_type = pytest.importorskip("rampwf").score_types.NegativeLogLikelihood()
+    blender = Blender(
+        Predictions=Predictions,
+        score_types=[score_type],
+        y_train=y,
+        valid_indices=valid_indices,
+        max_ensemble_size=10,
+    )
+    blender.add_many(outputs)
+    fast = blender.blend().selections
+    assert all(blender.uses_fast_path)
+    generic = _generic_selections(Predictions, score_type, y, valid_indices, outputs, max_size=10)
+    assert fast == generic
+    assert all(len(s) > 2 for s in fast)
