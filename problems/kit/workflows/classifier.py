@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .importing import import_element, take_rows
+from .single_file import SingleFileWorkflow
 
 
-class Classifier:
+class Classifier(SingleFileWorkflow):
     """``classifier.py`` defines class ``Classifier`` with ``fit`` and ``predict_proba``.
 
     Examples
@@ -16,23 +16,16 @@ class Classifier:
     ['classifier']
     """
 
+    model_class = "Classifier"
+
     def __init__(self, *, element_name: str = "classifier") -> None:
-        self.element_name = element_name
-
-    @property
-    def element_names(self) -> list[str]:
-        return [self.element_name]
-
-    def train_submission(self, module_path: str, X: Any, y: Any, train_is: Any = None) -> Any:
-        model = import_element(module_path, self.element_name).Classifier()
-        model.fit(take_rows(X, train_is), take_rows(y, train_is))
-        return model
+        super().__init__(element_name=element_name)
 
     def test_submission(self, trained_model: Any, X: Any) -> Any:
         return trained_model.predict_proba(X)
 
 
-class Regressor:
+class Regressor(SingleFileWorkflow):
     """``regressor.py`` defines class ``Regressor`` with ``fit`` and ``predict``.
 
     Examples
@@ -41,17 +34,10 @@ class Regressor:
     ['regressor']
     """
 
+    model_class = "Regressor"
+
     def __init__(self, *, element_name: str = "regressor") -> None:
-        self.element_name = element_name
-
-    @property
-    def element_names(self) -> list[str]:
-        return [self.element_name]
-
-    def train_submission(self, module_path: str, X: Any, y: Any, train_is: Any = None) -> Any:
-        model = import_element(module_path, self.element_name).Regressor()
-        model.fit(take_rows(X, train_is), take_rows(y, train_is))
-        return model
+        super().__init__(element_name=element_name)
 
     def test_submission(self, trained_model: Any, X: Any) -> Any:
         return trained_model.predict(X)

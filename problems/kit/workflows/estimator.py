@@ -7,9 +7,10 @@ from typing import Any
 from sklearn.base import is_classifier
 
 from .importing import import_element, take_rows
+from .single_file import SingleFileWorkflow
 
 
-class Estimator:
+class Estimator(SingleFileWorkflow):
     """Fit the estimator returned by the submission's ``get_estimator()``.
 
     Classifiers are asked for ``predict_proba``, other estimators for ``predict``.
@@ -26,12 +27,9 @@ class Estimator:
     """
 
     def __init__(self, *, element_name: str = "estimator") -> None:
-        self.element_name = element_name
+        super().__init__(element_name=element_name)
 
-    @property
-    def element_names(self) -> list[str]:
-        return [self.element_name]
-
+    # The module exposes a factory, not a class to instantiate.
     def train_submission(self, module_path: str, X: Any, y: Any, train_is: Any = None) -> Any:
         module = import_element(module_path, self.element_name)
         estimator = module.get_estimator()

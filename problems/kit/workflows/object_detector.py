@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .importing import import_element, take_rows
+from .single_file import SingleFileWorkflow
 
 
-class ObjectDetector:
+class ObjectDetector(SingleFileWorkflow):
     """Train ``ObjectDetector`` from the submission and collect its detections.
 
     Predictions come back as a 1-D object array of lists of tuples of floats (the
@@ -33,17 +33,10 @@ class ObjectDetector:
     ['object_detector']
     """
 
+    model_class = "ObjectDetector"
+
     def __init__(self, *, element_name: str = "object_detector") -> None:
-        self.element_name = element_name
-
-    @property
-    def element_names(self) -> list[str]:
-        return [self.element_name]
-
-    def train_submission(self, module_path: str, X: Any, y: Any, train_is: Any = None) -> Any:
-        model = import_element(module_path, self.element_name).ObjectDetector()
-        model.fit(take_rows(X, train_is), take_rows(y, train_is))
-        return model
+        super().__init__(element_name=element_name)
 
     def test_submission(self, trained_model: Any, X: Any) -> NDArray[Any]:
         detections = trained_model.predict(X)
