@@ -43,6 +43,13 @@ class WorkerConfig(BaseSettings):
     # Docker only: the interpreter inside settings.sandbox_image (None: the runtime's
     # default). The images built from worker/Dockerfile* have it at /opt/venv/bin/python.
     sandbox_python: str | None = None
+    # Start the next job's sandbox as soon as a job is done, so that it has loaded the
+    # interpreter, libraries, kit and data when the next submission of that kit arrives
+    # (each sandbox still serves one job). Costs one idle sandbox's memory per worker.
+    warm_sandboxes: bool = True
+    # How long a finished job waits for the next sandbox to be warm before it returns,
+    # so that a worker takes its next job only once it can start it without delay.
+    warm_up_wait_seconds: float = Field(default=120.0, ge=0)
     sandbox_pids: int = Field(default=256, gt=0)
     sandbox_output_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     # Embedded mode: jobs run at once, and how often idle threads look for queued work.

@@ -84,6 +84,9 @@ class BrokenSandbox:
     def run(self, spec, *, cancel=None):
         raise SandboxError("the daemon is gone")
 
+    def start(self, spec):
+        raise SandboxError("the daemon is gone")
+
 
 def test_platform_errors_are_retried_then_not_charged(db, worker_env, monkeypatch):
     monkeypatch.setattr("worker.pipeline.process.worker_sandbox", lambda: BrokenSandbox())

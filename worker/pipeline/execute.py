@@ -15,9 +15,10 @@ from docker.errors import DockerException
 
 from problems.kit import KitError
 from server.models import FailureKind
-from worker.pipeline.job import job_dir
-from worker.pipeline.kit_cache import load_cached_kit
+from worker.pipeline.job import JobDir
+from worker.pipeline.kit_cache import LoadedKit, load_cached_kit
 from worker.pipeline.outcome import Outcome, PlatformError, failed, outcome_of_run
+from worker.pipeline.warm import SpecFactory, WarmKey, WarmPool, start_job, wait_until_warm
 from worker.runner import layout
 from worker.sandbox import Limits, Mount, Sandbox, SandboxError, SandboxSpec
 
@@ -43,9 +44,13 @@ class JobRequest:
 
 
 def run_job(
-    request: JobRequest, sandbox: Sandbox, *, cancel: threading.Event | None = None
+    request: JobRequest,
+    sandbox: Sandbox,
+    *,
+    cancel: threading.Event | None = None,
+    warm: WarmPool | None = None,
 ) -> Outcome:
-    """Train, predict and score `request` in `sandbox`.
+    """Train, predict and score `request` in `sandbox` (a warm one from `warm` if any).
 
     Raises PlatformError when the sandbox could not do its part; submission failures
     (and a broken kit) come back as an Outcome with a failure.
@@ -54,8 +59,45 @@ def run_job(
         loaded = load_cached_kit(request.kit_path)
     except KitError as error:
         return failed(FailureKind.BROKEN_KIT, str(error))
-    with job_dir(request.files, prefix=f"job-{request.submission_id}-") as folders:
-        spec = SandboxSpec(
+    key = warm_key(sandbox, loaded, request.limits)
+    job = warm.take(key) if warm is not None else None
+    try:
+        if job is None:
+            job = start_job(sandbox, key, _spec_factory(sandbox, loaded, request.limits))
+        job.folders.write_submission(request.files)
+        result = job.run.release(cancel=cancel)
+    except BaseException as error:
+        if job is not None:
+            job.discard()
+        if isinstance(error, SandboxError | DockerException | OSError):
+            raise PlatformError(f"the {sandbox.name} sandbox failed: {error}") from error
+        raise
+    try:
+        return outcome_of_run(
+            result, job.folders.output_dir, loaded, wall_limit=request.limits.wall_seconds
+        )
+    finally:
+        job.folders.remove()
+
+
+def warm_up_next(
+    request: JobRequest, sandbox: Sandbox, warm: WarmPool, *, wait_seconds: float
+) -> None:
+    """Start a sandbox for a next job like `request` and wait (a while) for it to be warm."""
+    loaded = load_cached_kit(request.kit_path)
+    key = warm_key(sandbox, loaded, request.limits)
+    job = start_job(sandbox, key, _spec_factory(sandbox, loaded, request.limits))
+    warm.put(job)
+    wait_until_warm(job, wait_seconds)
+
+
+def warm_key(sandbox: Sandbox, loaded: LoadedKit, limits: Limits) -> WarmKey:
+    return WarmKey(sandbox=sandbox.name, kit_copy=loaded.kit_copy, limits=limits)
+
+
+def _spec_factory(sandbox: Sandbox, loaded: LoadedKit, limits: Limits) -> SpecFactory:
+    def spec_for(folders: JobDir) -> SandboxSpec:
+        return SandboxSpec(
             argv=(sandbox.python, "-m", "worker.runner", "--job", layout.JOB_ROOT),
             output_dir=folders.output_dir,
             mounts=(
@@ -65,16 +107,11 @@ def run_job(
                 *(Mount(path, str(path)) for path in loaded.data_mounts),
             ),
             workdir=layout.JOB_ROOT,
-            env=sandbox_env(request.limits),
-            limits=request.limits,
+            env=sandbox_env(limits),
+            limits=limits,
         )
-        try:
-            result = sandbox.run(spec, cancel=cancel)
-        except (SandboxError, DockerException, OSError) as error:
-            raise PlatformError(f"the {sandbox.name} sandbox failed: {error}") from error
-        return outcome_of_run(
-            result, folders.output_dir, loaded, wall_limit=request.limits.wall_seconds
-        )
+
+    return spec_for
 
 
 def sandbox_env(limits: Limits) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """The per-submission part of a job folder: the submission's files and the output folder.
 
 The kit copy and the inputs are shared by every job of a kit (see kit_cache); what is
-written here is only this submission's code, read-only inside the sandbox.
+written here is only this submission's code, read-only inside the sandbox. A folder can
+be made before its submission is known (for a sandbox started ahead, see warm.py): the
+files are written into it later, while the sandbox already has it mounted.
 """
 
 from __future__ import annotations
@@ -23,25 +25,42 @@ class BadSubmissionFilesError(ValueError):
 
 @dataclass(frozen=True)
 class JobDir:
+    root: Path
     submission_dir: Path
     output_dir: Path
+
+    @classmethod
+    def create(cls, *, prefix: str) -> JobDir:
+        """An empty job folder under the worker's work folder."""
+        root = Path(tempfile.mkdtemp(prefix=prefix, dir=get_worker_config().resolved_work_dir()))
+        folders = cls(root=root, submission_dir=root / "submission", output_dir=root / "output")
+        folders.submission_dir.mkdir()
+        make_world_readable(root)
+        return folders
+
+    def write_submission(self, files: Mapping[str, bytes]) -> None:
+        """Write the submission's files, readable by the sandbox's user."""
+        for name in files:
+            if not is_plain_file_name(name):
+                raise BadSubmissionFilesError(f"{name!r} is not a plain file name.")
+        for name, data in files.items():
+            path = self.submission_dir / name
+            path.write_bytes(data)
+            path.chmod(0o644)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @contextmanager
 def job_dir(files: Mapping[str, bytes], *, prefix: str) -> Iterator[JobDir]:
     """A temporary folder with the submission's `files`, removed when the block ends."""
-    root = Path(tempfile.mkdtemp(prefix=prefix, dir=get_worker_config().resolved_work_dir()))
+    folders = JobDir.create(prefix=prefix)
     try:
-        submission_dir = root / "submission"
-        submission_dir.mkdir()
-        for name, data in files.items():
-            if not is_plain_file_name(name):
-                raise BadSubmissionFilesError(f"{name!r} is not a plain file name.")
-            (submission_dir / name).write_bytes(data)
-        make_world_readable(root)
-        yield JobDir(submission_dir=submission_dir, output_dir=root / "output")
+        folders.write_submission(files)
+        yield folders
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        folders.remove()
 
 
 def is_plain_file_name(name: str) -> bool:

@@ -25,9 +25,10 @@ from server.models import FailureKind, SubmissionState
 from server.settings import get_settings
 from worker.config import get_worker_config
 from worker.pipeline import lifecycle, store
-from worker.pipeline.execute import JobRequest, run_job
+from worker.pipeline.execute import JobRequest, run_job, warm_up_next
 from worker.pipeline.outcome import Outcome, failed
-from worker.pipeline.sandboxes import worker_sandbox
+from worker.pipeline.sandboxes import worker_sandbox, worker_warm_pool
+from worker.pipeline.warm import WarmPool
 
 logger = logging.getLogger(__name__)
 SessionFactory = sessionmaker[Session] | None
@@ -73,6 +74,27 @@ def process_submission(
     if attempt is None:
         return Report(Result.SKIPPED)
     owner = _Owner(submission_id, worker_id, attempt, factory)
+    requests: list[JobRequest] = []
+    report = _run_and_store(owner, requests, timeout_errors=timeout_errors, shutdown=shutdown)
+    if requests and report.result in (Result.SCORED, Result.FAILED):
+        _warm_up_next(requests[0])
+    return report
+
+
+def _run_and_store(
+    owner: _Owner,
+    requests: list[JobRequest],
+    *,
+    timeout_errors: tuple[type[BaseException], ...],
+    shutdown: threading.Event | None,
+) -> Report:
+    """The job of a claimed submission; `requests` receives its JobRequest once read."""
+    submission_id, worker_id, attempt, factory = (
+        owner.submission_id,
+        owner.worker_id,
+        owner.attempt,
+        owner.factory,
+    )
     config = get_worker_config()
     try:
         with session_scope(factory) as session:
@@ -86,8 +108,9 @@ def process_submission(
                     event, pids=config.sandbox_pids, output_bytes=config.sandbox_output_bytes
                 ),
             )
+        requests.append(request)
         with _Heartbeat(owner, config.heartbeat_seconds, shutdown) as heartbeat:
-            outcome = run_job(request, worker_sandbox(), cancel=heartbeat.lost)
+            outcome = run_job(request, worker_sandbox(), cancel=heartbeat.lost, warm=_warm_pool())
     except timeout_errors:
         message = "Stopped: the job went past its time limit (preparing or scoring)."
         return _store(owner, 0, failed(FailureKind.TIMEOUT, message))
@@ -105,6 +128,28 @@ def process_submission(
             return Report(Result.RETRY if requeued else Result.LOST, retry_in=0)
         return Report(Result.LOST, outcome=outcome)
     return _store(owner, event_id, outcome)
+
+
+def _warm_pool() -> WarmPool | None:
+    return worker_warm_pool() if get_worker_config().warm_sandboxes else None
+
+
+def _warm_up_next(request: JobRequest) -> None:
+    """Start the sandbox of a next job like `request`, after this one is stored.
+
+    Waiting for it to be warm here, before the task returns, makes the worker take its
+    next submission only when it can start it at once.
+    """
+    warm = _warm_pool()
+    if warm is None:
+        return
+    try:
+        warm_up_next(
+            request, worker_sandbox(), warm, wait_seconds=get_worker_config().warm_up_wait_seconds
+        )
+    except Exception:
+        # Only an optimisation: the next job starts its own sandbox instead.
+        logger.exception("could not start a warm sandbox")
 
 
 @dataclass(frozen=True)

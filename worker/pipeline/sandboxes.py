@@ -1,16 +1,23 @@
-"""The sandbox this worker process runs jobs in, chosen once from the settings."""
+"""The sandbox this worker process runs jobs in, chosen once from the settings, and its
+idle warm sandboxes (see warm.py)."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 
 from server.settings import get_settings
 from worker.config import get_worker_config
+from worker.pipeline.warm import WarmPool
 from worker.sandbox import UNSAFE_LOCAL_ENV, DockerRuntime, Sandbox, get_sandbox
 
 _lock = threading.Lock()
 _sandbox: Sandbox | None = None
+_warm_pool = WarmPool()
+# A warm sandbox outlives no worker: bubblewrap's die with their parent, containers are
+# removed here (and by the label sweep of a restarted worker if this never ran).
+atexit.register(_warm_pool.discard_all)
 
 
 def worker_sandbox() -> Sandbox:
@@ -37,8 +44,14 @@ def worker_sandbox() -> Sandbox:
         return _sandbox
 
 
+def worker_warm_pool() -> WarmPool:
+    """This process's idle warm sandboxes."""
+    return _warm_pool
+
+
 def reset_worker_sandbox() -> None:
-    """Forget the chosen sandbox (after changing settings, in tests)."""
+    """Forget the chosen sandbox and its warm ones (after changing settings, in tests)."""
     global _sandbox
     with _lock:
         _sandbox = None
+        _warm_pool.discard_all()

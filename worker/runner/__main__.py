@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,5 +18,16 @@ def main(argv: list[str] | None = None) -> int:
     return run_job(args.job)
 
 
+def exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown.
+
+    Tearing down numpy, pandas and scikit-learn takes 0.3-0.5 s, a good part of a short
+    job's overhead, and there is nothing left to do: every output file is closed.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -18,6 +18,10 @@ from problems.kit.engine.train import train_fold
 from problems.kit.engine.transfer import write_fold_predictions
 
 from . import layout
+from .gate import DiscardedError, wait_at_gate
+
+#: A sandbox thrown away before its job: nothing ran, nothing to report.
+DISCARDED_EXIT_CODE = 3
 
 
 def run_job(job_dir: Path) -> int:
@@ -35,6 +39,12 @@ def run_job(job_dir: Path) -> int:
         return 1
     inputs = {name: _read_input(job_dir, name) for name in layout.INPUT_FILES}
     folds = inputs["folds"]
+    # Warm: the interpreter, libraries, kit and data are loaded. A sandbox started ahead
+    # of its job waits here for the job's files (see worker/sandbox/gate.py).
+    try:
+        wait_at_gate()
+    except DiscardedError:
+        return DISCARDED_EXIT_CODE
     (output_dir / layout.STARTED_FILE).touch()
     for fold_index, fold in enumerate(folds):
         try:

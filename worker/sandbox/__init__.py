@@ -19,6 +19,7 @@ from worker.sandbox.spec import (
     SandboxResult,
     SandboxSpec,
     SandboxUnavailableError,
+    StartedRun,
 )
 
 __all__ = [
@@ -36,5 +37,6 @@ __all__ = [
     "SandboxResult",
     "SandboxSpec",
     "SandboxUnavailableError",
+    "StartedRun",
     "get_sandbox",
 ]

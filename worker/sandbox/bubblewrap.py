@@ -24,8 +24,9 @@ from typing import ClassVar
 
 from worker.sandbox.capture import OUTPUT_SLACK_BYTES, extract_output
 from worker.sandbox.cgroups import RunCgroup
+from worker.sandbox.gate import Gate
 from worker.sandbox.launcher import launcher_argv
-from worker.sandbox.process import run_process
+from worker.sandbox.process import StartedProcess
 from worker.sandbox.runtime import host_python_env, host_python_mounts, host_symlinks
 from worker.sandbox.spec import (
     OUTPUT_DIR,
@@ -42,6 +43,8 @@ JOIN_CGROUPS = (
     'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; '
     'shift; exec "$@"'
 )
+#: CPU seconds a sandbox may spend warming up (imports, kit, data) on top of its limit.
+WARM_UP_CPU_SECONDS = 300
 
 
 class BubblewrapSandbox:
@@ -59,44 +62,79 @@ class BubblewrapSandbox:
         return _bwrap_works()
 
     def run(self, spec: SandboxSpec, *, cancel: threading.Event | None = None) -> SandboxResult:
+        return self.start(spec).release(cancel=cancel)
+
+    def start(self, spec: SandboxSpec) -> _BubblewrapRun:
         spec.output_dir.mkdir(parents=True, exist_ok=True)
         cgroup = RunCgroup.create(spec.limits)
+        gate = Gate(spec.output_dir.parent)
         try:
-            return self._run(spec, cgroup, cancel)
-        finally:
+            argv = _rlimit_argv(spec.limits, cgroup)
+            if cgroup is not None:
+                files = [str(path) for path in cgroup.procs_files]
+                argv = ["/bin/sh", "-c", JOIN_CGROUPS, "sh", *files, "--", *argv]
+            archive_read, archive_write = os.pipe()
+            collector = _OutputCollector(archive_read, spec)
+            try:
+                process = StartedProcess(
+                    [*argv, *_bwrap_argv(spec, archive_write, gate)],
+                    env={"PATH": "/usr/bin:/bin"},
+                    cwd="/",
+                    log_bytes=spec.limits.log_bytes,
+                    kill_extra=cgroup.kill_all if cgroup else lambda: None,
+                    pass_fds=(archive_write,),
+                )
+            finally:
+                os.close(archive_write)  # the sandbox holds it; the collector sees its end
+        except BaseException:
+            gate.remove()
             if cgroup is not None:
                 cgroup.remove()
+            raise
+        return _BubblewrapRun(spec, process, collector, cgroup, gate)
 
-    def _run(
-        self, spec: SandboxSpec, cgroup: RunCgroup | None, cancel: threading.Event | None
-    ) -> SandboxResult:
-        argv = _rlimit_argv(spec.limits, cgroup)
-        if cgroup is not None:
-            files = [str(path) for path in cgroup.procs_files]
-            argv = ["/bin/sh", "-c", JOIN_CGROUPS, "sh", *files, "--", *argv]
-        archive_read, archive_write = os.pipe()
-        collector = _OutputCollector(archive_read, spec)
+
+class _BubblewrapRun:
+    """One started bwrap sandbox (see StartedRun)."""
+
+    def __init__(
+        self,
+        spec: SandboxSpec,
+        process: StartedProcess,
+        collector: _OutputCollector,
+        cgroup: RunCgroup | None,
+        gate: Gate,
+    ) -> None:
+        self._spec = spec
+        self._process = process
+        self._cleaned_up = False
+        self._collector = collector
+        self._cgroup = cgroup
+        self._gate = gate
+
+    def is_warm(self) -> bool:
+        return self._process.exited.is_set() or self._gate.is_waiting()
+
+    def release(self, *, cancel: threading.Event | None = None) -> SandboxResult:
         try:
-            outcome = run_process(
-                [*argv, *_bwrap_argv(spec, archive_write)],
-                env={"PATH": "/usr/bin:/bin"},
-                cwd="/",
-                wall_seconds=spec.limits.wall_seconds,
-                log_bytes=spec.limits.log_bytes,
-                cancel=cancel,
-                kill_extra=cgroup.kill_all if cgroup else lambda: None,
-                pass_fds=(archive_write,),
+            self._gate.open()
+            outcome = self._process.supervise(
+                wall_seconds=self._spec.limits.wall_seconds, cancel=cancel, on_poll=self._gate.open
             )
+            self._collector.join()
+            cgroup = self._cgroup
+            if cgroup is not None:
+                oom_killed, peak = cgroup.oom_killed(), cgroup.peak_memory_bytes()
+            else:
+                # With RLIMIT_AS an allocation fails with MemoryError instead of an OOM
+                # kill, and the traceback at the end of the log is the only trace of it.
+                oom_killed = b"MemoryError" in outcome.log.value()[-4096:]
+                peak = outcome.max_rss_bytes
+        except BaseException:
+            self._process.kill()
+            raise
         finally:
-            os.close(archive_write)  # the collector sees the end of the archive
-            collector.join()
-        if cgroup is not None:
-            oom_killed, peak = cgroup.oom_killed(), cgroup.peak_memory_bytes()
-        else:
-            # With RLIMIT_AS an allocation fails with MemoryError instead of an OOM kill,
-            # and the traceback at the end of the log is the only trace of it.
-            oom_killed = b"MemoryError" in outcome.log.value()[-4096:]
-            peak = outcome.max_rss_bytes
+            self._clean_up()
         return SandboxResult(
             exit_code=outcome.exit_code,
             timed_out=outcome.timed_out,
@@ -104,10 +142,25 @@ class BubblewrapSandbox:
             cancelled=outcome.cancelled,
             log=outcome.log.value(),
             log_truncated=outcome.log.truncated,
-            output_too_large=collector.fits is False,
+            output_too_large=self._collector.fits is False,
             wall_seconds=outcome.wall_seconds,
             peak_memory_bytes=peak,
         )
+
+    def discard(self) -> None:
+        if self._cleaned_up:  # released, or discarded before
+            return
+        try:
+            self._process.discard()
+            self._collector.join()
+        finally:
+            self._clean_up()
+
+    def _clean_up(self) -> None:
+        self._cleaned_up = True
+        self._gate.remove()
+        if self._cgroup is not None:
+            self._cgroup.remove()
 
 
 class _OutputCollector(threading.Thread):
@@ -130,7 +183,9 @@ class _OutputCollector(threading.Thread):
 
 def _rlimit_argv(limits: Limits, cgroup: RunCgroup | None) -> list[str]:
     biggest_file = max(limits.output_bytes, limits.tmpfs_bytes) + OUTPUT_SLACK_BYTES
-    cpu_seconds = math.ceil(limits.wall_seconds * max(1.0, limits.cpus)) + 1
+    # A backstop behind the wall-clock limit, which starts when the gate opens: the CPU
+    # a warm-up used before that is allowed for on top.
+    cpu_seconds = math.ceil(limits.wall_seconds * max(1.0, limits.cpus)) + WARM_UP_CPU_SECONDS
     argv = ["prlimit", "--core=0", f"--fsize={biggest_file}", f"--cpu={cpu_seconds}"]
     if cgroup is None:
         # Fallbacks. RLIMIT_AS counts reserved, not used, memory. RLIMIT_NPROC counts all
@@ -141,7 +196,7 @@ def _rlimit_argv(limits: Limits, cgroup: RunCgroup | None) -> list[str]:
     return [*argv, "--"]
 
 
-def _bwrap_argv(spec: SandboxSpec, archive_fd: int) -> list[str]:
+def _bwrap_argv(spec: SandboxSpec, archive_fd: int, gate: Gate) -> list[str]:
     limits = spec.limits
     argv = [
         _bwrap(),
@@ -156,13 +211,13 @@ def _bwrap_argv(spec: SandboxSpec, archive_fd: int) -> list[str]:
         "--hostname", "sandbox",
         "--clearenv",
     ]  # fmt: skip
-    env = {**host_python_env(), "HOME": "/tmp", **spec.env}
+    env = {**host_python_env(), "HOME": "/tmp", **spec.env, **gate.env()}
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     for link, target in host_symlinks().items():
         argv += ["--symlink", target, link]
-    mounts = [*host_python_mounts(), *spec.mounts]
+    mounts = [*host_python_mounts(), *spec.mounts, gate.mount]
     for mount in sorted(mounts, key=lambda m: m.target.count("/")):
         argv += ["--ro-bind" if mount.read_only else "--bind", str(mount.source), mount.target]
     argv += ["--perms", "1777", "--size", str(max(limits.tmpfs_bytes, 4096)), "--tmpfs", "/tmp"]

@@ -30,6 +30,7 @@ from worker.sandbox.capture import (
     LogCapture,
     extract_output,
 )
+from worker.sandbox.gate import Gate
 from worker.sandbox.launcher import launcher_argv
 from worker.sandbox.runtime import DockerRuntime
 from worker.sandbox.spec import (
@@ -108,30 +109,42 @@ class DockerSandbox:
         return len(leftovers)
 
     def run(self, spec: SandboxSpec, *, cancel: threading.Event | None = None) -> SandboxResult:
+        return self.start(spec).release(cancel=cancel)
+
+    def start(self, spec: SandboxSpec) -> _DockerRun:
         spec.output_dir.mkdir(parents=True, exist_ok=True)
+        gate = Gate(spec.output_dir.parent)
         container = None
         try:
-            container = self.client.containers.create(**self.container_options(spec))
-            return self._run_container(container, spec, cancel)
-        except DockerException as error:
-            raise SandboxError(f"docker sandbox failed: {error}") from error
-        finally:
+            container = self.client.containers.create(**self.container_options(spec, gate))
+            return _DockerRun(container, spec, gate)
+        except BaseException as error:
+            gate.remove()
             if container is not None:
                 _remove(container)
+            if isinstance(error, DockerException):
+                raise SandboxError(f"docker sandbox failed: {error}") from error
+            raise
 
-    def container_options(self, spec: SandboxSpec) -> dict[str, Any]:
+    def container_options(self, spec: SandboxSpec, gate: Gate | None = None) -> dict[str, Any]:
         """The arguments of `containers.create` for `spec` (all the lockdown is here)."""
         limits = spec.limits
+        gated = (gate.mount,) if gate is not None else ()
         mounts = [
             DockerMount(m.target, str(m.source), type="bind", read_only=m.read_only)
-            for m in (*self.runtime.mounts, *spec.mounts)
+            for m in (*self.runtime.mounts, *spec.mounts, *gated)
         ]
         options: dict[str, Any] = {
             "image": self.runtime.image,
             "command": launcher_argv(self.runtime.python, 1, spec.argv),
             "user": f"{SANDBOX_UID}:{SANDBOX_GID}",
             "working_dir": spec.workdir,
-            "environment": {"HOME": "/tmp", **self.runtime.env, **spec.env},
+            "environment": {
+                "HOME": "/tmp",
+                **self.runtime.env,
+                **spec.env,
+                **(gate.env() if gate is not None else {}),
+            },
             "mounts": mounts,
             "network_mode": "none",
             "read_only": True,
@@ -163,53 +176,78 @@ class DockerSandbox:
             options["device_requests"] = [request]
         return options
 
-    def _run_container(
-        self, container: Container, spec: SandboxSpec, cancel: threading.Event | None
-    ) -> SandboxResult:
+
+class _DockerRun:
+    """One created and started container (see StartedRun).
+
+    The attach stream (log and output archive) is read from the start, so that nothing
+    the warm-up prints is lost; limits are enforced from `release`.
+    """
+
+    def __init__(self, container: Container, spec: SandboxSpec, gate: Gate) -> None:
+        self._container = container
+        self._spec = spec
+        self._gate = gate
+        self._cleaned_up = False
+        self._log = LogCapture(spec.limits.log_bytes)
+        self._fits: list[bool] = []
         # Attach before starting so that no early output is lost.
-        frames = container.attach(stdout=True, stderr=True, stream=True, logs=False, demux=True)
+        self._frames = container.attach(
+            stdout=True, stderr=True, stream=True, logs=False, demux=True
+        )
+        self._reader = threading.Thread(target=self._read_stream, daemon=True)
         try:
-            return self._follow(container, frames, spec, cancel)
+            container.start()
+        except BaseException:
+            self._frames.close()
+            raise
+        self._reader.start()
+
+    def _archive_chunks(self) -> Iterator[bytes]:
+        for archive_chunk, log_chunk in self._frames:
+            if log_chunk:
+                self._log.feed(log_chunk)
+            if archive_chunk:
+                yield archive_chunk
+
+    def _read_stream(self) -> None:
+        chunks = self._archive_chunks()
+        try:
+            fits = extract_output(
+                chunks, self._spec.output_dir, output_bytes=self._spec.limits.output_bytes
+            )
+            self._fits.append(fits)
         finally:
-            frames.close()
+            for _ in chunks:  # the rest of the log, and any bytes after the archive
+                pass
 
-    def _follow(
-        self,
-        container: Container,
-        frames: Any,
-        spec: SandboxSpec,
-        cancel: threading.Event | None,
-    ) -> SandboxResult:
-        """Start the container and read its stream until it exits or must be killed."""
-        limits = spec.limits
-        log = LogCapture(limits.log_bytes)
-        fits: list[bool] = []
+    def is_warm(self) -> bool:
+        # The stream ends when the container has exited.
+        return not self._reader.is_alive() or self._gate.is_waiting()
 
-        def archive_chunks() -> Iterator[bytes]:
-            for archive_chunk, log_chunk in frames:
-                if log_chunk:
-                    log.feed(log_chunk)
-                if archive_chunk:
-                    yield archive_chunk
+    def release(self, *, cancel: threading.Event | None = None) -> SandboxResult:
+        try:
+            return self._follow(cancel)
+        except DockerException as error:
+            raise SandboxError(f"docker sandbox failed: {error}") from error
+        finally:
+            self._clean_up()
 
-        def read_stream() -> None:
-            chunks = archive_chunks()
-            try:
-                fits.append(
-                    extract_output(chunks, spec.output_dir, output_bytes=limits.output_bytes)
-                )
-            finally:
-                for _ in chunks:  # the rest of the log, and any bytes after the archive
-                    pass
+    def discard(self) -> None:
+        if self._cleaned_up:  # released, or discarded before
+            return
+        self._clean_up()
 
-        reader = threading.Thread(target=read_stream, daemon=True)
+    def _follow(self, cancel: threading.Event | None) -> SandboxResult:
+        """Open the gate and read the stream until the container exits or must be killed."""
+        limits = self._spec.limits
+        container = self._container
         started = time.monotonic()
-        container.start()
-        reader.start()
         timed_out = cancelled = False
         while True:
-            reader.join(POLL_SECONDS)
-            if not reader.is_alive():  # the stream ends when the container has exited
+            self._gate.open()
+            self._reader.join(POLL_SECONDS)
+            if not self._reader.is_alive():  # the stream ends when the container has exited
                 break
             if cancel is not None and cancel.is_set():
                 cancelled = True
@@ -222,19 +260,25 @@ class DockerSandbox:
             break
         exit_code = int(container.wait(timeout=API_TIMEOUT_SECONDS)["StatusCode"])
         wall = time.monotonic() - started
-        reader.join(timeout=5)
+        self._reader.join(timeout=5)
         container.reload()
         return SandboxResult(
             exit_code=exit_code,
             timed_out=timed_out,
             oom_killed=bool(container.attrs["State"].get("OOMKilled")),
             cancelled=cancelled,
-            log=log.value(),
-            log_truncated=log.truncated,
-            output_too_large=fits == [False],
+            log=self._log.value(),
+            log_truncated=self._log.truncated,
+            output_too_large=self._fits == [False],
             wall_seconds=wall,
             peak_memory_bytes=None,
         )
+
+    def _clean_up(self) -> None:
+        self._cleaned_up = True
+        self._gate.remove()
+        _remove(self._container)
+        self._frames.close()
 
 
 def _remove(container: Container) -> None:

@@ -22,7 +22,8 @@ from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
 from worker.sandbox.capture import directory_size
-from worker.sandbox.process import run_process
+from worker.sandbox.gate import Gate
+from worker.sandbox.process import StartedProcess
 from worker.sandbox.spec import OUTPUT_DIR, SandboxResult, SandboxSpec
 
 logger = logging.getLogger(__name__)
@@ -43,23 +44,65 @@ class LocalSandbox:
         return True
 
     def run(self, spec: SandboxSpec, *, cancel: threading.Event | None = None) -> SandboxResult:
+        return self.start(spec).release(cancel=cancel)
+
+    def start(self, spec: SandboxSpec) -> _LocalRun:
         logger.warning(
             "running %s with the local sandbox: submissions are NOT isolated from this "
             "machine (files, network, credentials)",
             spec.argv[0],
         )
         spec.output_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="ramplab-local-") as scratch:
-            translate = _fake_root(Path(scratch), spec)
+        scratch = tempfile.TemporaryDirectory(prefix="ramplab-local-")
+        gate = Gate(spec.output_dir.parent)
+        try:
+            translate = _fake_root(Path(scratch.name), spec)
             workdir = translate(spec.workdir)
-            outcome = run_process(
+            env = {key: translate(value) for key, value in spec.env.items()}
+            process = StartedProcess(
                 [translate(arg) for arg in spec.argv],
-                env={key: translate(value) for key, value in spec.env.items()},
-                cwd=workdir if Path(workdir).is_dir() else scratch,
-                wall_seconds=spec.limits.wall_seconds,
+                env={**env, **gate.env(str(gate.path))},
+                cwd=workdir if Path(workdir).is_dir() else scratch.name,
                 log_bytes=spec.limits.log_bytes,
-                cancel=cancel,
             )
+        except BaseException:
+            gate.remove()
+            scratch.cleanup()
+            raise
+        return _LocalRun(spec, process, gate, scratch)
+
+
+class _LocalRun:
+    """One started local process (see StartedRun)."""
+
+    def __init__(
+        self,
+        spec: SandboxSpec,
+        process: StartedProcess,
+        gate: Gate,
+        scratch: tempfile.TemporaryDirectory[str],
+    ) -> None:
+        self._spec = spec
+        self._process = process
+        self._cleaned_up = False
+        self._gate = gate
+        self._scratch = scratch
+
+    def is_warm(self) -> bool:
+        return self._process.exited.is_set() or self._gate.is_waiting()
+
+    def release(self, *, cancel: threading.Event | None = None) -> SandboxResult:
+        spec = self._spec
+        try:
+            self._gate.open()
+            outcome = self._process.supervise(
+                wall_seconds=spec.limits.wall_seconds, cancel=cancel, on_poll=self._gate.open
+            )
+        except BaseException:
+            self._process.kill()
+            raise
+        finally:
+            self._clean_up()
         too_large = directory_size(spec.output_dir) > spec.limits.output_bytes
         if too_large:
             shutil.rmtree(spec.output_dir)
@@ -75,6 +118,19 @@ class LocalSandbox:
             wall_seconds=outcome.wall_seconds,
             peak_memory_bytes=outcome.max_rss_bytes,
         )
+
+    def discard(self) -> None:
+        if self._cleaned_up:  # released, or discarded before
+            return
+        try:
+            self._process.discard()
+        finally:
+            self._clean_up()
+
+    def _clean_up(self) -> None:
+        self._cleaned_up = True
+        self._gate.remove()
+        self._scratch.cleanup()
 
 
 def _fake_root(scratch: Path, spec: SandboxSpec) -> Callable[[str], str]:

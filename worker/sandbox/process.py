@@ -40,6 +40,112 @@ def exit_code_from_status(status: int) -> int:
     return 128 - code if code < 0 else code
 
 
+class StartedProcess:
+    """A host process started now and supervised later: see `run_process`.
+
+    Between `__init__` and `supervise` the process runs unsupervised (a warm-up with no
+    time limit of its own); its log is captured from the start.
+    """
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: str | None,
+        log_bytes: int,
+        kill_extra: Callable[[], None] = lambda: None,
+        pass_fds: Sequence[int] = (),
+    ) -> None:
+        """`kill_extra` kills processes that escaped the process group (e.g. a cgroup's)."""
+        self.log = LogCapture(log_bytes)
+        self._kill_extra = kill_extra
+        self._process = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+            pass_fds=tuple(pass_fds),
+        )
+        assert self._process.stdout is not None
+        self._reader = threading.Thread(
+            target=self.log.drain, args=(self._process.stdout,), daemon=True
+        )
+        self._reader.start()
+        self.exited = threading.Event()
+        self._status: list[tuple[int, int]] = []
+        threading.Thread(target=self._wait_for_exit, daemon=True).start()
+
+    def _wait_for_exit(self) -> None:
+        # wait4, not Popen.wait: its rusage gives this child's own peak memory.
+        _, wait_status, usage = os.wait4(self._process.pid, 0)
+        self._status.append((wait_status, usage.ru_maxrss))
+        self.exited.set()
+
+    def supervise(
+        self,
+        *,
+        wall_seconds: float,
+        cancel: threading.Event | None,
+        on_poll: Callable[[], object] = lambda: None,
+    ) -> ProcessOutcome:
+        """Wait until the process exits, `wall_seconds` from now are up or `cancel` is set.
+
+        Then kill what is left of it. `on_poll` runs at every poll (opening a gate).
+        """
+        started = time.monotonic()
+        timed_out = cancelled = False
+        deadline = started + wall_seconds
+        while not self.exited.wait(POLL_SECONDS):
+            on_poll()
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+            elif time.monotonic() >= deadline:
+                timed_out = True
+            else:
+                continue
+            self.kill()
+            if not self.exited.wait(KILL_WAIT_SECONDS):
+                raise SandboxError(f"process {self._process.pid} survived SIGKILL")
+            break
+        wall = time.monotonic() - started
+        return self._finish(timed_out=timed_out, cancelled=cancelled, wall=wall)
+
+    def kill(self) -> None:
+        """Kill the process, its group and whatever `kill_extra` reaches."""
+        _kill_group(self._process.pid)
+        self._kill_extra()
+
+    def discard(self) -> None:
+        """Kill the process without supervising it and wait for it to be gone."""
+        self.kill()
+        if not self.exited.wait(KILL_WAIT_SECONDS):
+            raise SandboxError(f"process {self._process.pid} survived SIGKILL")
+        self._finish(timed_out=False, cancelled=True, wall=0.0)
+
+    def _finish(self, *, timed_out: bool, cancelled: bool, wall: float) -> ProcessOutcome:
+        # Whatever the process left behind in its group (daemons, orphans) goes too.
+        self.kill()
+        process = self._process
+        assert process.stdout is not None
+        self._reader.join(LOG_DRAIN_SECONDS)
+        if not self._reader.is_alive():  # else a survivor holds the pipe; closing would block
+            process.stdout.close()
+        wait_status, max_rss_kib = self._status[0]
+        process.returncode = exit_code_from_status(wait_status)  # Popen must not reap it again
+        return ProcessOutcome(
+            exit_code=process.returncode,
+            timed_out=timed_out,
+            cancelled=cancelled,
+            wall_seconds=wall,
+            log=self.log,
+            max_rss_bytes=max_rss_kib * 1024,
+        )
+
+
 def run_process(
     argv: Sequence[str],
     *,
@@ -53,66 +159,13 @@ def run_process(
 ) -> ProcessOutcome:
     """Run `argv` until it exits, its time is up or `cancel` is set; then kill what is left.
 
+    The process gets its own session so that a kill reaches its whole process group.
     `kill_extra` kills processes that escaped the process group (e.g. a cgroup's).
     """
-    log = LogCapture(log_bytes)
-    started = time.monotonic()
-    process = subprocess.Popen(
-        list(argv),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=dict(env),
-        cwd=cwd,
-        start_new_session=True,
-        pass_fds=tuple(pass_fds),
+    started = StartedProcess(
+        argv, env=env, cwd=cwd, log_bytes=log_bytes, kill_extra=kill_extra, pass_fds=pass_fds
     )
-    assert process.stdout is not None
-    reader = threading.Thread(target=log.drain, args=(process.stdout,), daemon=True)
-    reader.start()
-    exited = threading.Event()
-    status: list[tuple[int, int]] = []
-
-    def wait_for_exit() -> None:
-        # wait4, not Popen.wait: its rusage gives this child's own peak memory.
-        _, wait_status, usage = os.wait4(process.pid, 0)
-        status.append((wait_status, usage.ru_maxrss))
-        exited.set()
-
-    waiter = threading.Thread(target=wait_for_exit, daemon=True)
-    waiter.start()
-
-    timed_out = cancelled = False
-    deadline = started + wall_seconds
-    while not exited.wait(POLL_SECONDS):
-        if cancel is not None and cancel.is_set():
-            cancelled = True
-        elif time.monotonic() >= deadline:
-            timed_out = True
-        else:
-            continue
-        _kill_group(process.pid)
-        kill_extra()
-        if not exited.wait(KILL_WAIT_SECONDS):
-            raise SandboxError(f"process {process.pid} survived SIGKILL")
-        break
-    wall = time.monotonic() - started
-    # Whatever the process left behind in its group (daemons, orphans) goes too.
-    _kill_group(process.pid)
-    kill_extra()
-    reader.join(LOG_DRAIN_SECONDS)
-    if not reader.is_alive():  # else a survivor holds the pipe; closing would block on it
-        process.stdout.close()
-    wait_status, max_rss_kib = status[0]
-    process.returncode = exit_code_from_status(wait_status)  # Popen must not reap it again
-    return ProcessOutcome(
-        exit_code=process.returncode,
-        timed_out=timed_out,
-        cancelled=cancelled,
-        wall_seconds=wall,
-        log=log,
-        max_rss_bytes=max_rss_kib * 1024,
-    )
+    return started.supervise(wall_seconds=wall_seconds, cancel=cancel)
 
 
 def _kill_group(pgid: int) -> None:

@@ -129,6 +129,22 @@ class SandboxResult:
         return None
 
 
+class StartedRun(Protocol):
+    """A sandbox started ahead of its job (see gate.py): warming up, then released once."""
+
+    def is_warm(self) -> bool:
+        """True once the program waits at its gate, or has already ended."""
+        ...
+
+    def release(self, *, cancel: threading.Event | None = None) -> SandboxResult:
+        """Let the program go on and supervise it to its end; limits count from now."""
+        ...
+
+    def discard(self) -> None:
+        """Kill the sandbox unused and clean up after it."""
+        ...
+
+
 class Sandbox(Protocol):
     """A way to run untrusted code under limits."""
 
@@ -148,4 +164,9 @@ class Sandbox(Protocol):
 
     def run(self, spec: SandboxSpec, *, cancel: threading.Event | None = None) -> SandboxResult:
         """Run `spec` to completion, timeout or cancellation; never leaves anything running."""
+        ...
+
+    def start(self, spec: SandboxSpec) -> StartedRun:
+        """Start `spec` now, to be released later (a program that waits at the gate warms
+        up meanwhile; one that does not is simply running). Release or discard it."""
         ...
