@@ -12,6 +12,7 @@ from worker.celery_app import app
 from worker.config import get_worker_config
 from worker.identity import worker_identity
 from worker.pipeline import Result, process_submission
+from worker.pipeline.sandboxes import remove_stale_containers
 from worker.queueing import resend_submission
 from worker.sweep import Sweeper, start_sweep_thread
 from worker.task_names import SCORE_SUBMISSION_TASK
@@ -44,6 +45,7 @@ def _start_sweeping(**_: object) -> None:
     # child is busy with a long submission, and dies with the worker.
     if get_worker_config().sweep_in_worker:
         start_sweep_thread(Sweeper(resend=resend_submission))
+    remove_stale_containers()
 
 
 @worker_process_init.connect  # type: ignore[untyped-decorator]

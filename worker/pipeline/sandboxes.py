@@ -4,14 +4,18 @@ idle warm sandboxes (see warm.py)."""
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
+
+from docker.errors import DockerException
 
 from server.settings import get_settings
 from worker.config import get_worker_config
 from worker.pipeline.warm import WarmPool
-from worker.sandbox import UNSAFE_LOCAL_ENV, DockerRuntime, Sandbox, get_sandbox
+from worker.sandbox import UNSAFE_LOCAL_ENV, DockerRuntime, DockerSandbox, Sandbox, get_sandbox
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _sandbox: Sandbox | None = None
 _warm_pool = WarmPool()
@@ -55,3 +59,16 @@ def reset_worker_sandbox() -> None:
     with _lock:
         _sandbox = None
         _warm_pool.discard_all()
+
+
+def remove_stale_containers() -> None:
+    """Remove the stopped sandbox containers a crashed worker left (docker only)."""
+    if get_settings().sandbox not in (None, "docker") or not DockerSandbox.available():
+        return
+    try:
+        removed = DockerSandbox().remove_stale()
+    except DockerException as error:
+        logger.warning("could not look for stale sandbox containers: %s", error)
+        return
+    if removed:
+        logger.info("removed %d stale sandbox containers", removed)

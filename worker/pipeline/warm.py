@@ -16,16 +16,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from worker.pipeline.job import JobDir
+from worker.runner.gate import IDLE_SECONDS
 from worker.sandbox import Limits, Sandbox, SandboxSpec, StartedRun
 
 logger = logging.getLogger(__name__)
 
 #: Idle warm sandboxes kept per worker process (one per concurrent job is enough).
 MAX_IDLE = 2
+#: An idle sandbox older than this is replaced rather than used: well within the life
+#: its runner gives itself at the gate (worker/runner/gate.py), so a taken one is alive.
+MAX_IDLE_SECONDS = IDLE_SECONDS / 2
 POLL_SECONDS = 0.01
 
 #: The sandbox spec of a job, given its job folder.
@@ -48,6 +52,10 @@ class StartedJob:
     key: WarmKey
     folders: JobDir
     run: StartedRun
+    started_at: float = field(default_factory=time.monotonic)
+
+    def is_stale(self) -> bool:
+        return time.monotonic() - self.started_at > MAX_IDLE_SECONDS
 
     def discard(self) -> None:
         try:
@@ -67,10 +75,14 @@ class WarmPool:
     def take(self, key: WarmKey) -> StartedJob | None:
         """An idle sandbox started for `key`, now the caller's; None if there is none."""
         with self._lock:
-            for index, job in enumerate(self._idle):
-                if job.key == key:
-                    return self._idle.pop(index)
-        return None
+            stale = [job for job in self._idle if job.is_stale()]
+            self._idle = [job for job in self._idle if not job.is_stale()]
+            taken = next((job for job in self._idle if job.key == key), None)
+            if taken is not None:
+                self._idle.remove(taken)
+        for job in stale:
+            _discard_quietly(job)
+        return taken
 
     def put(self, job: StartedJob) -> None:
         """Keep `job` for a later `take`; the oldest idle one goes if there are too many."""

@@ -9,7 +9,7 @@ import os
 import signal
 
 #: Names the gate's path inside the sandbox; unset when the run is not gated.
-GATE_ENV = "RAMPLAB_SANDBOX_GATE"
+GATE_ENV = "SANDBOX_GATE"
 #: What the worker writes to let the program go on.
 GO = b"g"
 #: A warm sandbox whose worker died never hears from it again: it ends itself after this.

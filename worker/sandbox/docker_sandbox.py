@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import docker
@@ -49,6 +50,8 @@ LABEL = "org.ramplab.sandbox"
 POLL_SECONDS = 0.02
 SHM_BYTES = 64 * MiB
 API_TIMEOUT_SECONDS = 60
+#: Stopped sandbox containers older than this are a crashed worker's (see remove_stale).
+STALE_SECONDS = 600
 
 
 class DockerSandbox:
@@ -107,6 +110,27 @@ class DockerSandbox:
         for container in leftovers:
             _remove(container)
         return len(leftovers)
+
+    def remove_stale(self, *, older_than_seconds: float = STALE_SECONDS) -> int:
+        """Remove sandbox containers that ended (or never started) long ago; how many.
+
+        What a crashed worker leaves: its running sandboxes die with it or end on their
+        own (a warm one at its gate's idle limit), but stopped containers stay until
+        removed. A live worker removes its own within seconds, hence the age threshold.
+        """
+        filters = {"label": [f"{key}={value}" for key, value in self._labels.items()]}
+        removed = 0
+        for status in ("exited", "created", "dead"):
+            for container in self.client.containers.list(
+                all=True, filters={**filters, "status": status}
+            ):
+                state = container.attrs.get("State", {})
+                since = state.get("FinishedAt") if status == "exited" else None
+                since = since or container.attrs.get("Created", "")
+                if _age_seconds(since) > older_than_seconds:
+                    _remove(container)
+                    removed += 1
+        return removed
 
     def run(self, spec: SandboxSpec, *, cancel: threading.Event | None = None) -> SandboxResult:
         return self.start(spec).release(cancel=cancel)
@@ -279,6 +303,15 @@ class _DockerRun:
         self._gate.remove()
         _remove(self._container)
         self._frames.close()
+
+
+def _age_seconds(timestamp: str) -> float:
+    """Seconds since a Docker timestamp (RFC 3339, nanoseconds); 0 when unreadable."""
+    try:
+        moment = datetime.fromisoformat(timestamp[:19]).replace(tzinfo=UTC)
+    except ValueError:
+        return 0.0
+    return (datetime.now(UTC) - moment).total_seconds()
 
 
 def _remove(container: Container) -> None:

@@ -59,3 +59,33 @@ def test_leftovers_of_a_crashed_worker_are_removed_but_not_others(
         alive.reload()  # still there
     finally:
         alive.remove(force=True)
+
+
+def test_stale_stopped_containers_are_removed_but_not_fresh_or_running_ones(
+    docker_daemon: docker.DockerClient, tmp_path: Path
+) -> None:
+    labels = {"org.ramplab.worker": f"stale-{tmp_path.name}"}
+    sandbox = DockerSandbox(
+        runtime=DockerRuntime.host_python(), client=docker_daemon, labels=labels
+    )
+    never_started = docker_daemon.containers.create(
+        **sandbox.container_options(SandboxSpec(argv=("true",), output_dir=tmp_path))
+    )
+    running = sandbox.start(
+        SandboxSpec(argv=(sandbox.python, "-c", "import time; time.sleep(60)"), output_dir=tmp_path)
+    )
+    try:
+        assert sandbox.remove_stale() == 0  # both younger than the threshold
+        assert sandbox.remove_stale(older_than_seconds=0) == 1
+        ids = [c.id for c in docker_daemon.containers.list(all=True)]
+        assert never_started.id not in ids
+        assert (
+            len(
+                docker_daemon.containers.list(
+                    filters={"label": "org.ramplab.worker=" + labels["org.ramplab.worker"]}
+                )
+            )
+            == 1
+        )
+    finally:
+        running.discard()
