@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -62,6 +65,37 @@ def health(request: Request, session: DbSession) -> Health:
     )
 
 
+# Container allocations between young collections (CPython's default is 700). Under load
+# each young collection promotes the objects of the ~100 requests then in flight to the
+# old generations, and those promotions are what set off full collections; fewer young
+# collections mean far fewer full ones, and a young collection stays a few milliseconds.
+YOUNG_GC_THRESHOLD = 10_000
+
+
+@asynccontextmanager
+async def tune_garbage_collector(_app: FastAPI) -> AsyncIterator[None]:
+    """Keep the cycle collector's pauses out of the request latency.
+
+    A full collection walks every object in the oldest generation, and once the app has
+    started that holds the imported libraries' modules, classes and functions (~220,000
+    objects, alive until exit): 150-650 ms during which a worker's event loop answers
+    nobody, which is what set the leaderboard p99 at 200 clients (bench/leaderboard.py).
+    Frozen, a full collection walks only what was created since (boards, caches: ~47,000
+    objects). Frozen objects are still freed by reference counting; garbage cycles are
+    collected first so that none is kept, and shutdown undoes both settings so that an
+    app made and dropped by the tests can be collected.
+    """
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def guess_sandbox(settings: Settings) -> str:
     """The sandbox the workers will use, as far as the web process can tell."""
     if settings.sandbox:
@@ -81,13 +115,20 @@ def create_app(
     sandbox_name: str | None = None,
     leaderboard_cache_seconds: float = DEFAULT_CACHE_SECONDS,
     leaderboard_response_cache_seconds: float | None = None,
+    tune_gc: bool = True,
 ) -> FastAPI:
-    """Build the app for `settings`; tests pass their own queue and mailer."""
+    """Build the app for `settings`; tests pass their own queue and mailer.
+
+    `tune_gc=False` leaves the garbage collector alone (see `tune_garbage_collector`):
+    the test client starts the app once per test, and a full collection each time would
+    add ~0.2 s to every test.
+    """
     settings = settings or get_settings()
     app = FastAPI(
         title="ramplab",
         summary="RAMP-style data challenges: submit code, get scored, climb leaderboards.",
         version="0.1.0",
+        lifespan=tune_garbage_collector if tune_gc else None,
     )
     app.state.settings = settings
     app.state.task_queue = task_queue or (

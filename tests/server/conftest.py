@@ -48,7 +48,13 @@ def app(
     task_queue: RecordingQueue,
     mailer: RecordingMailer,
 ) -> FastAPI:
-    app = create_app(settings, task_queue=task_queue, mailer=mailer, leaderboard_cache_seconds=0)
+    app = create_app(
+        settings,
+        task_queue=task_queue,
+        mailer=mailer,
+        leaderboard_cache_seconds=0,
+        tune_gc=False,
+    )
 
     def test_session() -> Iterator[Session]:
         with session_scope(session_factory) as session:

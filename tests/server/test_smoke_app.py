@@ -1,3 +1,6 @@
+import gc
+import weakref
+
 from fastapi.testclient import TestClient
 
 
@@ -27,3 +30,31 @@ def test_a_race_lost_to_a_unique_constraint_is_a_conflict(app, client: TestClien
     response = client.get("/api/_race")
     assert response.status_code == 409
     assert "conflicts" in response.json()["detail"]
+
+
+def test_a_started_app_keeps_the_collector_off_the_startup_heap(settings) -> None:  # type: ignore[no-untyped-def]
+    from server.app import YOUNG_GC_THRESHOLD, create_app
+
+    thresholds = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    app = create_app(settings)
+    garbage = _Cycle()
+    garbage.me = garbage  # only the collector can free it
+    collected = weakref.ref(garbage)
+    del garbage
+    gc.disable()  # so that only the app's startup may collect it
+    try:
+        with TestClient(app):
+            gc.enable()
+            # A full collection no longer walks what existed at startup...
+            assert gc.get_freeze_count() > 10_000
+            assert gc.get_threshold() == (YOUNG_GC_THRESHOLD, *thresholds[1:])
+            # ...but garbage cycles were collected before freezing, not kept forever.
+            assert collected() is None
+    finally:
+        gc.enable()
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+
+
+class _Cycle:
+    me: object

@@ -56,6 +56,41 @@ def test_public_board_ranks_by_official_score_and_sorts_in_each_direction(
     assert page.text.index("sub_b") < page.text.index("sub_c") < page.text.index("sub_a")
 
 
+def test_api_board_carries_every_field_of_the_board(client: TestClient, session: Session) -> None:
+    event = make_board(session)
+    url = f"/api/events/{event.name}/leaderboard"
+    board = client.get(url, params={"kind": "competition"}).json()
+    assert {key: board[key] for key in ("event_name", "kind", "total", "page", "pages")} == {
+        "event_name": event.name,
+        "kind": "competition",
+        "total": 3,
+        "page": 1,
+        "pages": 1,
+    }
+    assert board["official_score"] == "accuracy"
+    assert board["columns"][0] == {"name": "accuracy", "precision": 4, "lower_is_better": False}
+    first = board["rows"][0]
+    assert set(first) == {
+        "rank",
+        "submission_id",
+        "submission_name",
+        "team_name",
+        "submitted_at",
+        "scores",
+        "train_seconds",
+        "valid_seconds",
+        "move",
+        "failure_kind",
+        "contributivity",
+        "historical_contributivity",
+        "entry",
+    }
+    assert (first["rank"], first["submission_name"], first["entry"]) == (1, "sub_b", "best")
+    assert first["scores"] == {"accuracy": 0.95, "error": 0.05}
+    assert first["team_name"].startswith("team_b") and "T" in first["submitted_at"]
+    assert client.get(url, params={"page": 2}).json()["rows"] == []
+
+
 def test_official_score_chosen_by_the_event_sets_the_ranking(
     client: TestClient, session: Session
 ) -> None:

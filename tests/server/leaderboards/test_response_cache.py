@@ -38,6 +38,7 @@ def app(
         mailer=mailer,
         leaderboard_cache_seconds=0,
         leaderboard_response_cache_seconds=60,
+        tune_gc=False,
     )
 
     def test_session() -> Iterator[Session]:
