@@ -16,6 +16,7 @@ if [ "$system" = 1 ]; then
     command -v dockerd >/dev/null || missing+=(docker.io)
     command -v bwrap >/dev/null || missing+=(bubblewrap)
     command -v chromium >/dev/null || missing+=(chromium)
+    command -v wrk >/dev/null || missing+=(wrk)  # bench/leaderboard.py's load generator
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         if [ "$(id -u)" != 0 ]; then echo "need root (or sudo) to apt-get install ${missing[*]}" >&2; exit 1; fi
