@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from problems.kit import Kit, KitError, load_kit
 from problems.kit.blending import BlendResult, SubmissionOutput, blend
-from problems.kit.engine import read_training_output
+from problems.kit.engine.output import training_output_dir
 
 EXIT_OK, EXIT_UNUSABLE = 0, 2
+# Threads reading saved predictions: decompression scales with cores, a few suffice.
+READ_THREADS = min(4, os.cpu_count() or 1)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,27 +73,88 @@ def load_submission_outputs(
 ) -> list[SubmissionOutput]:
     """Each submission's saved fold predictions, cut to the folds' valid rows.
 
+    Only what a blend needs is read: the training predictions now, in threads (most
+    of the time goes to decompressing them, and zlib releases the GIL while it does),
+    and each fold's test predictions when the blend scores an ensemble holding the
+    submission (see :class:`SavedPredictions`).
+
     Raises
     ------
     KitError
         When a submission has no training output or not one fold per CV fold.
     """
-    outputs = []
-    for name in names:
-        try:
-            saved = read_training_output(submissions_dir / name)
-        except FileNotFoundError as error:
-            raise KitError(f"Submission {name!r}: {error}") from error
-        if len(saved.folds) != len(valid_indices):
-            raise KitError(
-                f"Submission {name!r} saved {len(saved.folds)} folds, "
-                f"but the kit has {len(valid_indices)}: rerun it with --save-output."
-            )
-        valid = [np.asarray(f.y_pred_train)[v] for f, v in zip(saved.folds, valid_indices)]
-        tests = [f.y_pred_test for f in saved.folds]
-        test = None if any(t is None for t in tests) else [np.asarray(t) for t in tests]
-        outputs.append(SubmissionOutput(name=name, valid=valid, test=test))
-    return outputs
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        return list(
+            pool.map(lambda name: _load_submission(submissions_dir, name, valid_indices), names)
+        )
+
+
+def _load_submission(
+    submissions_dir: Path, name: str, valid_indices: Sequence[Any]
+) -> SubmissionOutput:
+    """One submission's :class:`SubmissionOutput` (see :func:`load_submission_outputs`)."""
+    try:
+        fold_dirs = _saved_fold_dirs(submissions_dir / name)
+        train_paths = [fold_dir / "y_pred_train.npz" for fold_dir in fold_dirs]
+        for path in train_paths:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is missing.")
+    except FileNotFoundError as error:
+        raise KitError(f"Submission {name!r}: {error}") from error
+    if len(fold_dirs) != len(valid_indices):
+        raise KitError(
+            f"Submission {name!r} saved {len(fold_dirs)} folds, "
+            f"but the kit has {len(valid_indices)}: rerun it with --save-output."
+        )
+    valid = [_rows(_read_y_pred(path), v) for path, v in zip(train_paths, valid_indices)]
+    test_paths = [fold_dir / "y_pred_test.npz" for fold_dir in fold_dirs]
+    test = None
+    if all(path.is_file() for path in test_paths):
+        test = [SavedPredictions(path) for path in test_paths]
+    return SubmissionOutput(name=name, valid=valid, test=test)
+
+
+def _rows(array: NDArray[Any], valid_is: Any) -> NDArray[Any]:
+    """``array[valid_is]``; np.take is a few times faster on the rows of a 2-D array."""
+    indices = np.asarray(valid_is)
+    if indices.dtype == bool:
+        indices = np.flatnonzero(indices)
+    return np.take(array, indices, axis=0)
+
+
+def _saved_fold_dirs(submission_dir: Path) -> list[Path]:
+    """The ``fold_<i>`` folders of a training output, in fold order (as the engine reads)."""
+    folder = training_output_dir(submission_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} does not exist: run with --save-output first.")
+    numbers = sorted(
+        int(match.group(1))
+        for child in folder.iterdir()
+        if child.is_dir() and (match := re.fullmatch(r"fold_(\d+)", child.name))
+    )
+    return [folder / f"fold_{number}" for number in numbers]
+
+
+def _read_y_pred(path: Path) -> NDArray[Any]:
+    with np.load(path, allow_pickle=False) as archive:
+        return np.asarray(archive["y_pred"])
+
+
+class SavedPredictions:
+    """A saved ``y_pred``, read on first call and then kept.
+
+    A blend reads a fold's test predictions only for its ensemble members, once per
+    bagged score; most submissions' are never read.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._array: NDArray[Any] | None = None
+
+    def __call__(self) -> NDArray[Any]:
+        if self._array is None:
+            self._array = _read_y_pred(self.path)
+        return self._array
 
 
 def blend_kit(

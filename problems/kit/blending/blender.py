@@ -22,8 +22,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .fast_metrics import make_fast_metric
-from .prediction_kinds import MULTICLASS, CombineKind, combine_kind
+from .member_stack import Scratch
+from .prediction_kinds import CombineKind, combine_kind
 from .selection import FastFold, FoldSelection, select_generic
+from .truth import Truths, build_truth
 
 ArrayOrLoader = NDArray[Any] | Callable[[], NDArray[Any]]
 """An array, or a function returning it (to keep large predictions off memory)."""
@@ -153,42 +155,20 @@ class Blender:
         self.max_ensemble_size = max_ensemble_size
         self.submissions: list[SubmissionOutput] = []
         self._combine: CombineKind | None = combine_kind(Predictions)
-        self._train_truth = self._build_truth(y_train)
-        self._test_truth = self._build_truth(y_test) if y_test is not None else None
-        self._truths = [self._fold_truth(v) for v in self.valid_indices]
+        self.truths = Truths(
+            Predictions=Predictions,
+            combine=self._combine,
+            y_train=y_train,
+            valid_indices=self.valid_indices,
+        )
+        self._test_truth = (
+            build_truth(Predictions, self._combine, y_test)[0] if y_test is not None else None
+        )
         self._fast: list[FastFold | None] = [None] * len(self.valid_indices)
         self._fast_disabled = [self._combine is None] * len(self.valid_indices)
         self._selections: list[FoldSelection | None] = [None] * len(self.valid_indices)
         self._score_cache: dict[tuple[Any, ...], dict[str, Scores]] = {}
-
-    def _build_truth(self, y: Any) -> Any:
-        """``Predictions(y_true=y)``, one-hot encoded in one array op for multiclass.
-
-        Both prediction-type libraries encode labels row by row in Python, which takes
-        longer than a whole blend at 80,000 rows; the encoding here is the same array
-        (labels converted to the type of ``label_names[0]``, as they do).
-        """
-        values = np.asarray(y)
-        if self._combine is None or self._combine.kind != MULTICLASS or values.ndim != 1:
-            return self.Predictions(y_true=y)
-        label_names = list(self.Predictions.label_names)
-        label_type = type(label_names[0])
-        try:
-            uniques, inverse = np.unique(values, return_inverse=True)
-            positions = np.array([label_names.index(label_type(u)) for u in uniques])
-        except (TypeError, ValueError):  # unorderable or unknown labels: the library says
-            return self.Predictions(y_true=y)
-        one_hot = np.zeros((len(values), len(label_names)))
-        one_hot[np.arange(len(values)), positions[inverse]] = 1.0
-        return self.Predictions(y_pred=one_hot)
-
-    def _fold_truth(self, valid_is: NDArray[Any]) -> Any:
-        if self._combine is None:  # unknown type: build it the way ramp-workflow does
-            return self.Predictions(y_true=self.y_train, fold_is=valid_is)
-        # Numeric types: the rows of the full truth (building it row by row is slow).
-        truth = copy.deepcopy(self._train_truth)
-        truth.set_slice(valid_is)
-        return truth
+        self._scratch = Scratch()
 
     @property
     def n_folds(self) -> int:
@@ -258,12 +238,14 @@ class Blender:
             compute_dtype=dtype,
             combine_kind=self._combine.kind,
             n_columns=self._combine.n_columns,
-            truth=self._truths[fold],
+            truth=lambda: self.truths.fold(fold),
+            label_index=self.truths.fold_label_index(fold),
         )
         if metric is None:
             return None
         return FastFold(
-            truth=self._truths[fold],
+            truth=lambda: self.truths.fold(fold),
+            n_rows=metric.n_rows,
             score_type=self.score_type,
             metric=metric,
             combine=self._combine,
@@ -271,6 +253,7 @@ class Blender:
             load_raw=lambda index: _load(self.submissions[index].valid[fold]),
             min_improvement=self.min_improvement,
             max_size=self.max_ensemble_size,
+            scratch=self._scratch,
         )
 
     def _valid_predictions(self, fold: int, index: int) -> Any:
@@ -290,7 +273,7 @@ class Blender:
             predictions = [self._valid_predictions(fold, i) for i in range(len(self.submissions))]
             self._selections[fold] = select_generic(
                 predictions,
-                self._truths[fold],
+                self.truths.fold(fold),
                 self.score_type,
                 Predictions=self.Predictions,
                 min_improvement=self.min_improvement,
@@ -336,7 +319,7 @@ class Blender:
                     valid.append(self._fold_ensemble(fold, members))
                 tests = self._test_predictions(fold, members)
                 if tests is not None:
-                    test.append(tests[0] if single_as_is else self.Predictions.combine(tests))
+                    test.append(tests[0] if single_as_is else self._combine_tests(tests))
             self._score_cache[key] = self._bagged_scores(valid, test)
         return self._score_cache[key]
 
@@ -346,6 +329,14 @@ class Blender:
             return self.Predictions(y_pred=state.ensemble_mean(members))
         loaded = {i: self._valid_predictions(fold, i) for i in set(members)}
         return self.Predictions.combine([loaded[i] for i in members])
+
+    def _combine_tests(self, tests: Sequence[Any]) -> Any:
+        """``Predictions.combine(tests)``, as a running sum where that is the same array."""
+        arrays = [np.asarray(t.y_pred) for t in tests]
+        mean = None if self._combine is None else self._combine.running_mean(arrays)
+        return (
+            self.Predictions.combine(list(tests)) if mean is None else self.Predictions(y_pred=mean)
+        )
 
     def _test_predictions(self, fold: int, members: Sequence[int]) -> list[Any] | None:
         """The members' test ``Predictions`` in ensemble order (repeats shared)."""
@@ -361,7 +352,7 @@ class Blender:
 
     def _bagged_scores(self, valid: Sequence[Any], test: Sequence[Any]) -> dict[str, Scores]:
         """Score fold predictions bagged as ramp-workflow's ``get_score_cv_bags``."""
-        truth = self._train_truth
+        truth = self.truths.train
         containers = []
         for fold, predictions in enumerate(valid):
             container = self.Predictions(n_samples=len(truth.y_pred))

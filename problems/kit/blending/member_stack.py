@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import math
 import mmap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .prediction_kinds import MULTICLASS, CombineKind, write_binary_column
+from .prediction_kinds import (
+    MULTICLASS,
+    CombineKind,
+    normalise_binary_column,
+    write_binary_column,
+)
+
+# Stacks of fewer members keep no float32 copy (see MemberStack.reserve).
+_MIRROR_MIN_MEMBERS = 32
 
 
 class MemberStack:
@@ -40,7 +49,8 @@ class MemberStack:
         ``load_raw(i)`` returns member ``i``'s raw valid predictions again.
     mirror_float32 : bool
         Also keep a float32 copy of the stored column (:attr:`stored32`), for
-        screening at half the memory traffic.
+        screening at half the memory traffic, once the stack has 32 members (before,
+        the first writes to its pages cost more than the screening saves).
     """
 
     def __init__(
@@ -66,6 +76,7 @@ class MemberStack:
         self.mirror_float32 = mirror_float32 and column is not None
         self._rebuilt: dict[int, NDArray[Any]] = {}
         self._flat: NDArray[np.intp] | None = None
+        self._flat_other_index: NDArray[np.intp] | None = None
 
     @property
     def stored(self) -> NDArray[Any]:
@@ -90,7 +101,8 @@ class MemberStack:
             np.copyto(out, arrays[..., 1])
             return out
         rows = np.ascontiguousarray(arrays).reshape(*arrays.shape[:-2], -1)
-        return np.take(rows, self._flat_column(), axis=-1, out=out)
+        # The indices are in range; "clip" skips the copy that "raise" makes of out.
+        return np.take(rows, self._flat_column(), axis=-1, out=out, mode="clip")
 
     def reserve(self, extra: int) -> None:
         """Make room for ``extra`` more members (one allocation, with headroom).
@@ -100,19 +112,21 @@ class MemberStack:
         """
         needed = self.n_members + extra
         current = len(self._data) if self._data is not None else 0
-        if needed <= current:
-            return
-        capacity = max(needed + needed // 8, current + current // 4, 8)
         shape = self.row_shape[:1] if self.column is not None else self.row_shape
-        grown = _allocate((capacity, *shape), self.dtype)
-        if self._data is not None:
-            grown[: self.n_members] = self.stored
-        self._data = grown
-        if self.mirror_float32:
-            grown32 = _allocate((capacity, *shape), np.dtype(np.float32))
-            if self._data32 is not None:
-                grown32[: self.n_members] = self._data32[: self.n_members]
-            self._data32 = grown32
+        if needed > current:
+            capacity = max(needed + needed // 8, current + current // 4, 8)
+            grown = allocate((capacity, *shape), self.dtype)
+            if self._data is not None:
+                grown[: self.n_members] = self.stored
+            self._data = grown
+        # A float32 copy pays for its memory only when many candidates are screened.
+        if self.mirror_float32 and needed >= _MIRROR_MIN_MEMBERS:
+            assert self._data is not None
+            if self._data32 is None or len(self._data32) < len(self._data):
+                grown32 = allocate((len(self._data), *shape), np.dtype(np.float32))
+                kept = self.stored if self._data32 is None else self._data32
+                grown32[: self.n_members] = kept[: self.n_members]
+                self._data32 = grown32
 
     def append(self, raw: NDArray[Any]) -> None:
         """Append members from raw predictions already cast to :attr:`dtype`.
@@ -140,6 +154,51 @@ class MemberStack:
             self._data32[self.n_members : self.n_members + len(raw)] = rows
         self.n_members += len(raw)
 
+    def gather_binary(
+        self, blocks: Sequence[NDArray[Any]], other: NDArray[Any], *, sums: bool = False
+    ) -> NDArray[Any]:
+        """The stack's next rows, holding the raw focus column of each two-column block.
+
+        ``blocks`` are raw members ``(n_rows, 2)`` in :attr:`dtype`, C-contiguous; their
+        other column goes to ``other`` (one row per block), or with ``sums`` their row
+        sums. The rows become members only through :meth:`append_binary`. Gathering
+        straight from the blocks reads each once, with no stacked copy of the members.
+        """
+        self.reserve(len(blocks))
+        assert self._data is not None
+        rows = self._data[self.n_members : self.n_members + len(blocks)]
+        flat, flat_other = self._flat_column(), self._flat_other()
+        for row, other_row, block in zip(rows, other, blocks):
+            values = block.reshape(-1)
+            # The indices are in range; "clip" skips the copy that "raise" makes of out.
+            np.take(values, flat, out=row, mode="clip")
+            if sums:
+                np.add(block[:, 0], block[:, 1], out=other_row)
+            else:
+                np.take(values, flat_other, out=other_row, mode="clip")
+        return rows
+
+    def append_binary(
+        self, rows: NDArray[Any], other: NDArray[Any], *, raw_finite: bool, sums: bool = False
+    ) -> None:
+        """Make the rows of :meth:`gather_binary` members (``other`` is overwritten).
+
+        ``raw_finite``: whether every raw value is known finite, in which case the
+        normalised ones are (the clipped row sums are positive), and are not checked.
+        ``sums``: ``other`` holds the row sums, and clipping is known to change nothing
+        (see :meth:`CombineKind.clips_nothing`), so normalising is one division.
+        Raises ``ValueError`` on non-finite values, as :meth:`append`.
+        """
+        if sums:
+            np.divide(rows, other, out=rows)
+        else:
+            normalise_binary_column(rows, other)
+        if not raw_finite and not (np.isfinite(rows.min()) and np.isfinite(rows.max())):
+            raise ValueError("non-finite valid predictions have no fast path")
+        if self._data32 is not None:
+            self._data32[self.n_members : self.n_members + len(rows)] = rows
+        self.n_members += len(rows)
+
     @property
     def writes_column_only(self) -> bool:
         """Whether :meth:`append` reads ``raw`` without normalising it in place."""
@@ -156,6 +215,12 @@ class MemberStack:
             self._flat = np.arange(n_rows) * n_columns + chosen
         return self._flat
 
+    def _flat_other(self) -> NDArray[np.intp]:
+        """Index of the other column's value in each row of a flattened two-column member."""
+        if self._flat_other_index is None:
+            self._flat_other_index = self._flat_column() ^ 1
+        return self._flat_other_index
+
     def member(self, index: int) -> NDArray[Any]:
         """Member ``index`` in full, as ``combine`` averages it."""
         if self.column is None:
@@ -166,7 +231,7 @@ class MemberStack:
         return self._rebuilt[index]
 
 
-def _allocate(shape: tuple[int, ...], dtype: np.dtype[Any]) -> NDArray[Any]:
+def allocate(shape: tuple[int, ...], dtype: np.dtype[Any]) -> NDArray[Any]:
     """An uninitialised array whose pages the kernel maps in one go (Linux).
 
     Faulting the pages of a multi-gigabyte stack in one by one, as the first writes
@@ -179,3 +244,66 @@ def _allocate(shape: tuple[int, ...], dtype: np.dtype[Any]) -> NDArray[Any]:
     flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate
     buffer = mmap.mmap(-1, size, flags=flags)
     return np.frombuffer(buffer, dtype=dtype).reshape(shape)
+
+
+class Scratch:
+    """Work buffers shared by the folds that a thread processes, one set per thread.
+
+    The folds of a blend have the same rows. A fresh buffer costs a page fault per
+    4 KiB on first use, which at blending sizes is as much as the arithmetic done in
+    it: sharing the buffers across folds pays that once per thread, not per fold.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: Any) -> NDArray[Any]:
+        """A ``shape`` buffer (the leading rows of one kept for ``name``), uninitialised."""
+        buffers: dict[tuple[Any, ...], NDArray[Any]] = self._local.__dict__.setdefault(
+            "buffers", {}
+        )
+        key = (name, np.dtype(dtype), shape[1:])
+        buffer = buffers.get(key)
+        if buffer is None or len(buffer) < shape[0]:
+            buffer = buffers[key] = allocate(shape, np.dtype(dtype))
+        return buffer[: shape[0]]
+
+
+class EnsembleSum:
+    """The sum of an ensemble's whole members, in the order they were added, on demand.
+
+    Exact scoring needs it, which is rare: it is built from the nearest ensemble before
+    this one that built it, and kept for the ensembles after. Members are added in
+    ensemble order, as ``combine``'s mean adds them.
+    """
+
+    def __init__(
+        self, stack: MemberStack, members: tuple[int, ...], parent: EnsembleSum | None = None
+    ) -> None:
+        self.stack = stack
+        self.members = members
+        self.parent = parent
+        self._full: NDArray[Any] | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def plus(self, index: int) -> EnsembleSum:
+        """This ensemble with member ``index`` added (this one is left as it is)."""
+        return EnsembleSum(self.stack, (*self.members, index), self)
+
+    def full(self) -> NDArray[Any]:
+        """The sum of the whole members."""
+        missing: list[EnsembleSum] = []
+        node: EnsembleSum | None = self
+        while node is not None and node._full is None:
+            missing.append(node)
+            node = node.parent
+        total = None if node is None else node._full
+        for node in reversed(missing):
+            member = self.stack.member(node.members[-1])
+            total = member.copy() if total is None else total + member
+            node._full = total
+        assert self._full is not None
+        return self._full

@@ -9,6 +9,7 @@ other ``combine`` (detection, clustering, a kit's own override) goes the generic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,34 @@ class CombineKind:
         self.write_members(raw, out)
         return out
 
+    def running_mean(self, arrays: Sequence[NDArray[Any]]) -> NDArray[Any] | None:
+        """What ``combine`` returns for these raw members, in order, from a running sum.
+
+        None where that would not be the same array: shapes or dtypes that differ, or
+        non-finite values (``nanmean`` skips NaN). The same array object repeated is
+        prepared once.
+        """
+        if not arrays or any(a.shape != arrays[0].shape for a in arrays):
+            return None
+        dtype = self.compute_dtype(arrays[0])
+        if any(self.compute_dtype(a) != dtype for a in arrays):
+            return None
+        members: dict[int, NDArray[Any]] = {}
+        total: NDArray[Any] | None = None
+        for array in arrays:
+            if id(array) not in members:
+                members[id(array)] = self.member(array, dtype)
+            member = members[id(array)]
+            total = member.copy() if total is None else total + member
+        mean = np.asarray(total) / len(arrays)
+        return mean if np.isfinite(mean).all() else None
+
+    def clips_nothing(self, raw: NDArray[Any]) -> bool:
+        """Whether every value of ``raw`` (in the compute dtype) is finite and left as it
+        is by the multiclass clipping, which is then the identity."""
+        low, high = np.asarray(_EPSILON, raw.dtype), np.asarray(1 - _EPSILON, raw.dtype)
+        return self.kind == MULTICLASS and bool(low <= raw.min() and raw.max() <= high)
+
     def write_members(self, raw: NDArray[Any], out: NDArray[Any]) -> None:
         """:meth:`member` of each row of ``raw``, written into ``out`` (no temporaries)."""
         out[...] = raw  # cast first: combine clips in its own dtype
@@ -69,12 +98,20 @@ def write_binary_column(raw: NDArray[Any], flat: NDArray[np.intp], out: NDArray[
     data: the column is all a single-column stack keeps.
     """
     rows = raw.reshape(*raw.shape[:-2], -1)
-    np.take(rows, flat, axis=-1, out=out)
-    other = np.take(rows, flat ^ 1, axis=-1)
-    np.clip(out, _EPSILON, 1 - _EPSILON, out=out)
+    np.take(rows, flat, axis=-1, out=out, mode="clip")  # in range: "raise" copies out
+    normalise_binary_column(out, np.take(rows, flat ^ 1, axis=-1))
+
+
+def normalise_binary_column(column: NDArray[Any], other: NDArray[Any]) -> None:
+    """:func:`write_binary_column` from the two raw columns: ``column`` becomes the result.
+
+    ``column`` and ``other`` hold the wanted and the other column of the same raw rows;
+    both are overwritten (``other`` with the row sums).
+    """
+    np.clip(column, _EPSILON, 1 - _EPSILON, out=column)
     np.clip(other, _EPSILON, 1 - _EPSILON, out=other)
-    np.add(out, other, out=other)
-    np.divide(out, other, out=out)
+    np.add(column, other, out=other)
+    np.divide(column, other, out=column)
 
 
 def _overrides(cls: type, base: type, name: str) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .fast_metrics import FastMetric
-from .member_stack import MemberStack
+from .member_stack import MemberStack, Scratch
 
 # Bytes of candidate predictions materialised at once while screening: a few
 # megabytes stay in cache between the sum, the logarithm and the reduction.
@@ -30,11 +30,13 @@ Refine = Callable[[NDArray[np.intp]], None]
 class Screening:
     """Screening scores of members and of ``ensemble + member`` for one fold's stack."""
 
-    def __init__(self, *, stack: MemberStack, metric: FastMetric, sign: float) -> None:
+    def __init__(
+        self, *, stack: MemberStack, metric: FastMetric, sign: float, scratch: Scratch
+    ) -> None:
         self.stack = stack
         self.metric = metric
         self.sign = sign
-        self._scratch: dict[np.dtype[Any], NDArray[Any]] = {}
+        self.scratch = scratch
 
     def members(self, arrays: NDArray[Any]) -> NDArray[np.float64]:
         """Sign-adjusted scores of raw members ``(n, n_rows[, n_columns])`` alone."""
@@ -46,32 +48,41 @@ class Screening:
         ]
         return self.sign * np.concatenate(scores or [np.empty(0)])
 
+    def pairs(
+        self, column: NDArray[Any], other: NDArray[Any], *, sums: bool = False
+    ) -> NDArray[np.float64]:
+        """:meth:`members` of two-column members given as two raw columns (not modified).
+
+        ``sums``: see :meth:`FastMetric.screen_pair`.
+        """
+        return self.sign * self.metric.screen_pair(column, other, sums=sums)
+
     def candidates(
-        self, total: NDArray[Any], size: int, lo: int, hi: int
+        self, sums: NDArray[Any], size: int, lo: int, hi: int
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], Refine]:
         """Sign-adjusted scores of ``ensemble + member i`` for i in [lo, hi).
 
-        ``total`` is the sum of the ``size`` ensemble members. Returns the scores,
-        their tolerances, and ``refine(offsets)``, which re-screens those candidates
-        in float64 in place when the first pass was a coarse float32 one (else it
-        does nothing).
+        ``sums`` is the sum of the ``size`` ensemble members as the stack stores them
+        (their focus column, or the whole members). Returns the scores, their
+        tolerances, and ``refine(offsets)``, which re-screens those candidates in
+        float64 in place when the first pass was a coarse float32 one (else it does
+        nothing).
         """
 
         def exact_enough(offsets: NDArray[np.intp]) -> None:
             return None
 
         if self.stack.column is None:
-            block = max(1, _BLOCK_BYTES // max(1, total.nbytes))
+            block = max(1, _BLOCK_BYTES // max(1, sums.nbytes))
             scores = [
                 self.metric.screen(
-                    (total + self.stack.stored[start : min(start + block, hi)]) / (size + 1)
+                    (sums + self.stack.stored[start : min(start + block, hi)]) / (size + 1)
                 )
                 for start in range(lo, hi, block)
             ]
             screen = self.sign * np.concatenate(scores or [np.empty(0)])
             return screen, self.metric.tolerance(screen), exact_enough
-        # Elementwise, so the column of the mean is the mean of the column.
-        column = self.stack.column_of(total)
+        column = sums
         floor = float(np.min(column))
         count = size + 1
         stored32 = self.stack.stored32
@@ -109,9 +120,7 @@ class Screening:
         """``metric.screen_sums`` of ``column + stored[i]``, i in [lo, hi) or ``indices``."""
         n = hi - lo if indices is None else len(indices)
         rows = max(1, _BLOCK_BYTES // max(1, column.nbytes))
-        scratch = self._scratch.get(stored.dtype)
-        if scratch is None or scratch.shape != (rows, len(column)):
-            scratch = self._scratch[stored.dtype] = np.empty((rows, len(column)), stored.dtype)
+        scratch = self.scratch.get("screening", (rows, len(column)), stored.dtype)
         scores = []
         for start in range(0, n, rows):
             stop = min(start + rows, n)
@@ -119,7 +128,7 @@ class Screening:
             if indices is None:
                 np.add(column, stored[lo + start : lo + stop], out=out)
             else:
-                np.take(stored, indices[start:stop], axis=0, out=out)
+                np.take(stored, indices[start:stop], axis=0, out=out, mode="clip")  # in range
                 np.add(out, column, out=out)
             scores.append(self.metric.screen_sums(out, count, floor=floor))
         return np.concatenate(scores) if scores else np.empty(0)

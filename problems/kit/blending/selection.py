@@ -26,12 +26,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .fast_metrics import FastMetric
-from .member_stack import MemberStack
+from .member_stack import EnsembleSum, MemberStack, Scratch
 from .prediction_kinds import CombineKind
 from .screening import Screening
 
-# Stacks up to this many members take their predictions one by one, without copies.
-_SMALL_STACK = 64
+# Bytes of member columns appended at once: what stays in a core's cache between the
+# passes (one member at 40,000 rows; many, and fewer numpy calls, for small folds).
+_CACHED_BYTES = 2**18
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,11 @@ class FastFold:
 
     Parameters
     ----------
-    truth : Predictions
-        The fold's ground truth.
+    truth : callable
+        Returns the fold's ground truth ``Predictions`` (built on first use: the exact
+        scores that need it are few).
+    n_rows : int
+        The fold's number of valid rows.
     score_type : score type
         The official score.
     metric : FastMetric
@@ -122,12 +126,17 @@ class FastFold:
         Wraps an array as the kit's ``Predictions`` (for exact scoring).
     load_raw : callable
         ``load_raw(i)`` returns member ``i``'s raw valid predictions again.
+    min_improvement, max_size
+        As for :func:`select_generic`.
+    scratch : Scratch, optional
+        Work buffers, shared with the other folds of the blend.
     """
 
     def __init__(
         self,
         *,
-        truth: Any,
+        truth: Callable[[], Any],
+        n_rows: int,
         score_type: Any,
         metric: FastMetric,
         combine: CombineKind,
@@ -135,6 +144,7 @@ class FastFold:
         load_raw: Callable[[int], NDArray[Any]],
         min_improvement: float = 0.0,
         max_size: int = 80,
+        scratch: Scratch | None = None,
     ) -> None:
         self.truth = truth
         self.score_type = score_type
@@ -145,7 +155,6 @@ class FastFold:
         # +1 when lower is better: selection then always minimises sign * score.
         self.sign = 1.0 if score_type.is_lower_the_better else -1.0
         self.dtype = metric.compute_dtype
-        n_rows = len(np.asarray(truth.y_pred))
         self.stack = MemberStack(
             combine=combine,
             dtype=self.dtype,
@@ -156,7 +165,10 @@ class FastFold:
             mirror_float32=metric.screens_in_float32,
         )
         self._batch: NDArray[Any] | None = None
-        self.screening = Screening(stack=self.stack, metric=metric, sign=self.sign)
+        self.scratch = scratch if scratch is not None else Scratch()
+        self.screening = Screening(
+            stack=self.stack, metric=metric, sign=self.sign, scratch=self.scratch
+        )
         self._single_screen = np.empty(0)
         self._single_tolerance = np.empty(0)
         self._single_exact: dict[int, float] = {}
@@ -174,22 +186,13 @@ class FastFold:
         """Add members from their raw valid predictions (one array per member)."""
         if not raw_blocks:
             return
-        small = self.n_members + len(raw_blocks) <= _SMALL_STACK
-        if (
-            small
-            and self.stack.writes_column_only
-            and all(
-                block.shape == self.stack.row_shape
-                and block.dtype == self.dtype
-                and block.flags.c_contiguous
-                for block in raw_blocks
-            )
+        if self.stack.writes_column_only and all(
+            block.shape == self.stack.row_shape
+            and block.dtype == self.dtype
+            and block.flags.c_contiguous
+            for block in raw_blocks
         ):
-            # Nothing writes into them: for a few members, no batch buffer to fill
-            # (its fresh pages and the copy cost more than the rest). For many, the
-            # batched passes are fewer calls, and contend less for the GIL in threads.
-            for block in raw_blocks:
-                self._append_members(block[None])
+            self._append_binary(raw_blocks)
             return
         # One reused buffer: fresh pages for every batch cost more than the arithmetic.
         shape = (len(raw_blocks), *self.stack.row_shape)
@@ -198,24 +201,49 @@ class FastFold:
         raw = self._batch[: len(raw_blocks)]
         for row, block in zip(raw, raw_blocks):
             row[...] = block
-        self._append_members(raw)
-
-    def _append_members(self, raw: NDArray[Any]) -> None:
         screen = self.screening.members(raw)
         self.stack.append(raw)
+        self._record_singles(screen)
+
+    def _append_binary(self, raw_blocks: Sequence[NDArray[Any]]) -> None:
+        """Two-column members, from their two raw columns only: each block is read once.
+
+        The blocks go in groups small enough for their columns to stay in cache
+        between the dozen passes over them (the passes are memory-bound).
+        """
+        n_rows = self.stack.row_shape[0]
+        group = max(1, _CACHED_BYTES // max(1, n_rows * self.dtype.itemsize))
+        group = min(group, len(raw_blocks))
+        screens = []
+        for start in range(0, len(raw_blocks), group):
+            blocks = raw_blocks[start : start + group]
+            other = self.scratch.get("other column", (len(blocks), n_rows), self.dtype)
+            # Usually nothing is clipped: then neither column needs range checks, and
+            # the row sums take one pass over the block instead of a second gather.
+            sums = all(self.stack.combine.clips_nothing(block) for block in blocks)
+            rows = self.stack.gather_binary(blocks, other, sums=sums)
+            screen = self.screening.pairs(rows, other, sums=sums)
+            # The screening gives NaN to any member with a non-finite raw value.
+            finite = sums or not np.isnan(screen).any()
+            self.stack.append_binary(rows, other, raw_finite=finite, sums=sums)
+            screens.append(screen)
+        self._record_singles(np.concatenate(screens))
+
+    def _record_singles(self, screen: NDArray[np.float64]) -> None:
         self._single_screen = np.concatenate([self._single_screen, screen])
         tolerance = self.metric.tolerance(screen)
         self._single_tolerance = np.concatenate([self._single_tolerance, tolerance])
 
     # -- scoring -------------------------------------------------------------------
 
-    def _exact(self, total: NDArray[Any], size: int, candidate: int | None = None) -> float:
+    def _exact(self, ensemble: EnsembleSum, candidate: int | None = None) -> float:
         """Sign-adjusted official score of the ensemble (plus ``candidate``)."""
+        total, size = ensemble.full(), ensemble.size
         if candidate is not None:
             total, size = total + self.stack.member(candidate), size + 1
         predictions = self.make_predictions(total / size)
         self.exact_evaluations += 1
-        return self.sign * float(self.score_type.score_function(self.truth, predictions))
+        return self.sign * float(self.score_type.score_function(self.truth(), predictions))
 
     def _best_single(self) -> int:
         """The best single submission on its raw predictions (first index on ties).
@@ -233,30 +261,35 @@ class FastFold:
         for index in (int(i) for i in contenders):
             if index not in self._single_exact:
                 raw = self.make_predictions(self.stack.load_raw(index))
-                self._single_exact[index] = float(self.score_type.score_function(self.truth, raw))
+                score = self.score_type.score_function(self.truth(), raw)
+                self._single_exact[index] = float(score)
                 self.exact_evaluations += 1
         values = np.array([self._single_exact[int(i)] for i in contenders])
         if np.any(np.isnan(values)):  # numpy's argmin/argmax return the first NaN
             return int(contenders[int(np.flatnonzero(np.isnan(values))[0])])
         return int(contenders[int(np.argmin(self.sign * values))])
 
-    def _alone(self, total: NDArray[Any]) -> _Score:
-        """The score of a one-member ensemble: screened, exact only if ever needed."""
+    def _alone(self, ensemble: EnsembleSum, sums: NDArray[Any]) -> _Score:
+        """The score of a one-member ensemble: screened, exact only if ever needed.
+
+        ``sums`` is the member as the stack stores it.
+        """
         if self.stack.column is not None:
-            column = np.array(self.stack.column_of(total), dtype=self.dtype)[None]
-            estimate = self.metric.screen_column(column)
+            estimate = self.metric.screen_column(sums[None], overwrite=False)
         else:
-            estimate = self.metric.screen(total[None])
+            estimate = self.metric.screen(sums[None])
         value = self.sign * float(estimate[0])
         if math.isnan(value):
-            return _Score(self._exact(total, 1))
+            return _Score(self._exact(ensemble))
         tolerance = float(self.metric.tolerance(np.array([value]))[0])
-        return _Score(value, tolerance, lambda: self._exact(total, 1))
+        return _Score(value, tolerance, lambda: self._exact(ensemble))
 
     def _scan(
-        self, total: NDArray[Any], size: int, base: _Score, lo: int, hi: int
+        self, ensemble: EnsembleSum, sums: NDArray[Any], base: _Score, lo: int, hi: int
     ) -> tuple[int, _Score | None]:
         """The generic scan over candidates [lo, hi): ``(winner or -1, its score)``.
+
+        ``sums`` is the sum of the ensemble's members as the stack stores them.
 
         A candidate wins over the best so far when its (sign-adjusted) score is below
         ``best - min_improvement``, the best starting at ``base``. When one candidate
@@ -266,7 +299,7 @@ class FastFold:
         """
         if hi <= lo:
             return -1, None
-        screen, tolerance, refine = self.screening.candidates(total, size, lo, hi)
+        screen, tolerance, refine = self.screening.candidates(sums, ensemble.size, lo, hi)
         upper_threshold = base.value + base.tolerance - self.min_improvement
         # The candidates a coarse screening cannot rule out get the fine one.
         possible = np.isnan(screen) | (screen - tolerance < upper_threshold)
@@ -287,7 +320,7 @@ class FastFold:
                 offset = int(contenders[0])
                 if screen[offset] + tolerance[offset] < base.value - base.tolerance:
                     return lo + offset, self._lazy(
-                        total, size, lo + offset, float(screen[offset]), float(tolerance[offset])
+                        ensemble, lo + offset, float(screen[offset]), float(tolerance[offset])
                     )
             # Most promising first: once one exact score is known, a contender whose
             # score cannot reach it (even allowing for tolerance) needs no evaluation.
@@ -300,7 +333,7 @@ class FastFold:
             for offset in (int(o) for o in order):
                 if not unknown[offset] and screen[offset] - tolerance[offset] > best:
                     continue
-                value = self._exact(total, size, lo + offset)
+                value = self._exact(ensemble, lo + offset)
                 if value < best or (value == best and lo + offset < best_index):
                     best_index, best = lo + offset, value
             clearly_below = best < base.value - base.tolerance
@@ -317,17 +350,17 @@ class FastFold:
             if len(ahead) == 0:
                 return best_index, (_Score(best) if best_index >= 0 else None)
             offset = position + int(ahead[0])
-            value = self._exact(total, size, lo + offset)
+            value = self._exact(ensemble, lo + offset)
             if value < threshold:
                 best_index, best = lo + offset, value
                 threshold = best - self.min_improvement
             position = offset + 1
 
     def _lazy(
-        self, total: NDArray[Any], size: int, candidate: int, estimate: float, tolerance: float
+        self, ensemble: EnsembleSum, candidate: int, estimate: float, tolerance: float
     ) -> _Score:
         """A screening estimate whose exact value is computed only if ever needed."""
-        return _Score(estimate, tolerance, lambda: self._exact(total, size, candidate))
+        return _Score(estimate, tolerance, lambda: self._exact(ensemble, candidate))
 
     # -- selection -----------------------------------------------------------------
 
@@ -341,52 +374,52 @@ class FastFold:
         if self.n_members == 0:
             raise ValueError("no submissions to blend on this fold")
         first = self._best_single()
-        members, total = [first], self.stack.member(first).copy()
+        ensemble = EnsembleSum(self.stack, (first,))
+        # The running sum as stored, updated in place: only the newest is screened.
+        sums = self.stack.stored[first].copy()
         new_lo = previous.n_candidates if previous is not None else self.n_members
         replaying = previous is not None and previous.members[0] == first
         if replaying:
             assert previous is not None
-            scores = [self._recorded(previous, 0, total, 0)]
+            scores = [self._recorded(previous, 0, ensemble)]
         else:
-            scores = [self._alone(total)]
-        while len(members) < self.max_size:
-            step = len(members)
+            scores = [self._alone(ensemble, sums)]
+        while ensemble.size < self.max_size:
+            step = ensemble.size
             if replaying:
                 assert previous is not None
                 old: _Score | None = None
                 if step < len(previous.members):
-                    old = self._recorded(previous, step, total, len(members))
+                    old = self._recorded(previous, step, ensemble)
                 base = old if old is not None else scores[-1]
-                winner, score = self._scan(total, len(members), base, new_lo, self.n_members)
+                winner, score = self._scan(ensemble, sums, base, new_lo, self.n_members)
                 if winner >= 0:
                     replaying = False
                 elif old is not None:
                     winner, score = previous.members[step], old
             else:
-                winner, score = self._scan(total, len(members), scores[-1], 0, self.n_members)
+                winner, score = self._scan(ensemble, sums, scores[-1], 0, self.n_members)
             if winner < 0 or score is None:
                 break
-            members.append(winner)
             scores.append(score)
-            total = total + self.stack.member(winner)
+            np.add(sums, self.stack.stored[winner], out=sums)
+            ensemble = ensemble.plus(winner)
         return FoldSelection(
-            members,
+            list(ensemble.members),
             [self.sign * score.value for score in scores],
             self.n_members,
             [score.tolerance for score in scores],
         )
 
-    def _recorded(
-        self, previous: FoldSelection, step: int, total: NDArray[Any], size: int
-    ) -> _Score:
-        """Step ``step``'s score from ``previous``; ``total``/``size``: the ensemble before it."""
+    def _recorded(self, previous: FoldSelection, step: int, ensemble: EnsembleSum) -> _Score:
+        """Step ``step``'s recorded score; ``ensemble``: the steps before (step 0: itself)."""
         value = self.sign * previous.scores[step]
         tolerance = previous.tolerances[step] if previous.tolerances else 0.0
         if tolerance == 0.0:
             return _Score(value)
         if step == 0:
-            return _Score(value, tolerance, lambda: self._exact(total, 1))
-        return self._lazy(total, size, previous.members[step], value, tolerance)
+            return _Score(value, tolerance, lambda: self._exact(ensemble))
+        return self._lazy(ensemble, previous.members[step], value, tolerance)
 
     def ensemble_mean(self, members: Sequence[int]) -> NDArray[Any]:
         """What ``Predictions.combine`` returns for ``members`` (bit for bit)."""

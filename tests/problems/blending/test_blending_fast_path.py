@@ -289,10 +289,10 @@ def test_the_vectorised_truth_is_the_library_truth(labels: list[Any]) -> None:
             y_test=y[:4],
         )
         expected = Predictions(y_true=y).y_pred
-        assert np.array_equal(blender._train_truth.y_pred, expected)
-        assert blender._train_truth.y_pred.dtype == expected.dtype
+        assert np.array_equal(blender.truths.train.y_pred, expected)
+        assert blender.truths.train.y_pred.dtype == expected.dtype
         assert np.array_equal(
-            blender._truths[1].y_pred, Predictions(y_true=y, fold_is=np.arange(3, 7)).y_pred
+            blender.truths.fold(1).y_pred, Predictions(y_true=y, fold_is=np.arange(3, 7)).y_pred
         )
 
 
