@@ -61,7 +61,7 @@ class LocalSandbox:
             env = {key: translate(value) for key, value in spec.env.items()}
             process = StartedProcess(
                 [translate(arg) for arg in spec.argv],
-                env={**env, **gate.env(str(gate.path))},
+                env={**env, **gate.env(str(gate.dir))},
                 cwd=workdir if Path(workdir).is_dir() else scratch.name,
                 log_bytes=spec.limits.log_bytes,
             )
