@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
 
 from server.db import get_engine, session_scope
 from worker.celery_app import app
 from worker.config import get_worker_config
 from worker.identity import worker_identity
 from worker.pipeline import Result, process_submission
-from worker.pipeline.sandboxes import remove_stale_containers
+from worker.pipeline.sandboxes import remove_stale_containers, worker_warm_pool
 from worker.queueing import resend_submission
 from worker.sweep import Sweeper, start_sweep_thread
 from worker.task_names import SCORE_SUBMISSION_TASK
@@ -53,3 +53,10 @@ def _forget_inherited_connections(**_: object) -> None:
     # A pool child forked from the main process must not reuse its database sockets
     # (the sweep thread's): drop them from the child's pool without closing them.
     get_engine().dispose(close=False)
+
+
+@worker_process_shutdown.connect  # type: ignore[untyped-decorator]
+def _discard_warm_sandboxes(**_: object) -> None:
+    # A pool child leaves through os._exit, so atexit handlers never run: its idle warm
+    # sandboxes (containers especially, which outlive it) are removed here.
+    worker_warm_pool().discard_all()

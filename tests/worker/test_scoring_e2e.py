@@ -7,14 +7,17 @@ bubblewrap. The scores must be the ones `ramplab test` computes on this machine.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import docker
 import pytest
 
 from problems.kit import load_kit
 from problems.kit.engine import load_kit_data, run_submission_locally
 from server.models import SubmissionState
 from server.settings import get_settings
+from worker.sandbox.docker_sandbox import LABEL
 
 from .helpers import (
     IRIS,
@@ -46,6 +49,7 @@ def test_submission_is_scored_by_a_celery_worker(
 ):
     if sandbox == "docker":
         request.getfixturevalue("docker_ready")
+    sandboxes_before = sandbox_containers()
     worker = start_worker(sandbox=sandbox)
     event_id = create_iris_event(db)
 
@@ -67,3 +71,41 @@ def test_submission_is_scored_by_a_celery_worker(
     assert sorted(p.name for p in folder.glob("fold_*")) == [f"fold_{i}" for i in range(8)]
     assert (folder / "fold_0" / "y_pred_train.npz").is_file()
     assert (folder / "fold_0" / "y_pred_test.npz").is_file()
+
+    # The worker kept the next job's sandbox warm; stopping it leaves nothing behind.
+    deadline = time.monotonic() + 30
+    while not runner_processes(get_settings().home):
+        assert time.monotonic() < deadline, "no warm sandbox after the job"
+        time.sleep(0.1)
+    worker.stop()
+    assert runner_processes(get_settings().home) == []
+    assert sandbox_containers() - sandboxes_before == set()
+
+
+def runner_processes(home: Path) -> list[int]:
+    """Sandboxed runners (warm or running) of the workers using `home`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"worker.runner" in command or (b"bwrap" in command and str(home).encode() in command):
+            found.append(int(entry.name))
+    return [pid for pid in found if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def sandbox_containers() -> set[str]:
+    """Ids of every sandbox container on the daemon, stopped ones included."""
+    client = docker.from_env()
+    try:
+        return {c.id for c in client.containers.list(all=True, filters={"label": LABEL})}
+    finally:
+        client.close()
