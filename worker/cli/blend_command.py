@@ -9,10 +9,13 @@ scores. Exit codes: 0 on success, 2 when the kit or the saved outputs cannot be 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
 import sys
+import threading
+import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -135,9 +138,21 @@ def _saved_fold_dirs(submission_dir: Path) -> list[Path]:
     return [folder / f"fold_{number}" for number in numbers]
 
 
+#: numpy parses each .npy header with `ast.literal_eval`, and CPython 3.11's AST
+#: construction is not thread-safe: parsed from several threads at once it fails with
+#: "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905). So
+#: the members are inflated in parallel (zlib releases the GIL) but parsed one at a time.
+_PARSE_LOCK = threading.Lock()
+
+
 def _read_y_pred(path: Path) -> NDArray[Any]:
-    with np.load(path, allow_pickle=False) as archive:
-        return np.asarray(archive["y_pred"])
+    with zipfile.ZipFile(path) as archive:
+        try:
+            raw = archive.read("y_pred.npy")
+        except KeyError as error:
+            raise KitError(f"{path} holds no y_pred.") from error
+    with _PARSE_LOCK:
+        return np.asarray(np.load(io.BytesIO(raw), allow_pickle=False))
 
 
 class SavedPredictions:
