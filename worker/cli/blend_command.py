@@ -12,7 +12,6 @@ import argparse
 import io
 import json
 import os
-import re
 import sys
 import threading
 import zipfile
@@ -26,7 +25,7 @@ from numpy.typing import NDArray
 
 from problems.kit import Kit, KitError, load_kit
 from problems.kit.blending import BlendResult, SubmissionOutput, blend
-from problems.kit.engine.output import training_output_dir
+from problems.kit.engine.output import saved_fold_dirs, training_output_dir
 
 EXIT_OK, EXIT_UNUSABLE = 0, 2
 # Threads reading saved predictions: decompression scales with cores, a few suffice.
@@ -97,7 +96,7 @@ def _load_submission(
 ) -> SubmissionOutput:
     """One submission's :class:`SubmissionOutput` (see :func:`load_submission_outputs`)."""
     try:
-        fold_dirs = _saved_fold_dirs(submissions_dir / name)
+        fold_dirs = saved_fold_dirs(training_output_dir(submissions_dir / name))
         train_paths = [fold_dir / "y_pred_train.npz" for fold_dir in fold_dirs]
         for path in train_paths:
             if not path.is_file():
@@ -123,19 +122,6 @@ def _rows(array: NDArray[Any], valid_is: Any) -> NDArray[Any]:
     if indices.dtype == bool:
         indices = np.flatnonzero(indices)
     return np.take(array, indices, axis=0)
-
-
-def _saved_fold_dirs(submission_dir: Path) -> list[Path]:
-    """The ``fold_<i>`` folders of a training output, in fold order (as the engine reads)."""
-    folder = training_output_dir(submission_dir)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist: run with --save-output first.")
-    numbers = sorted(
-        int(match.group(1))
-        for child in folder.iterdir()
-        if child.is_dir() and (match := re.fullmatch(r"fold_(\d+)", child.name))
-    )
-    return [folder / f"fold_{number}" for number in numbers]
 
 
 #: numpy parses each .npy header with `ast.literal_eval`, and CPython 3.11's AST

@@ -26,7 +26,7 @@ from worker.sandbox.capture import OUTPUT_SLACK_BYTES, extract_output
 from worker.sandbox.cgroups import RunCgroup
 from worker.sandbox.gate import Gate
 from worker.sandbox.launcher import launcher_argv
-from worker.sandbox.process import StartedProcess
+from worker.sandbox.process import GatedProcessRun, StartedProcess
 from worker.sandbox.runtime import host_python_env, host_python_mounts, host_symlinks
 from worker.sandbox.spec import (
     OUTPUT_DIR,
@@ -94,7 +94,7 @@ class BubblewrapSandbox:
         return _BubblewrapRun(spec, process, collector, cgroup, gate)
 
 
-class _BubblewrapRun:
+class _BubblewrapRun(GatedProcessRun):
     """One started bwrap sandbox (see StartedRun)."""
 
     def __init__(
@@ -105,22 +105,13 @@ class _BubblewrapRun:
         cgroup: RunCgroup | None,
         gate: Gate,
     ) -> None:
-        self._spec = spec
-        self._process = process
-        self._cleaned_up = False
+        super().__init__(spec, process, gate)
         self._collector = collector
         self._cgroup = cgroup
-        self._gate = gate
-
-    def is_warm(self) -> bool:
-        return self._process.exited.is_set() or self._gate.is_waiting()
 
     def release(self, *, cancel: threading.Event | None = None) -> SandboxResult:
         try:
-            self._gate.open()
-            outcome = self._process.supervise(
-                wall_seconds=self._spec.limits.wall_seconds, cancel=cancel, on_poll=self._gate.open
-            )
+            outcome = self._open_and_supervise(cancel)
             self._collector.join()
             cgroup = self._cgroup
             if cgroup is not None:
@@ -130,9 +121,6 @@ class _BubblewrapRun:
                 # kill, and the traceback at the end of the log is the only trace of it.
                 oom_killed = b"MemoryError" in outcome.log.value()[-4096:]
                 peak = outcome.max_rss_bytes
-        except BaseException:
-            self._process.kill()
-            raise
         finally:
             self._clean_up()
         return SandboxResult(
@@ -147,18 +135,8 @@ class _BubblewrapRun:
             peak_memory_bytes=peak,
         )
 
-    def discard(self) -> None:
-        if self._cleaned_up:  # released, or discarded before
-            return
-        try:
-            self._process.discard()
-            self._collector.join()
-        finally:
-            self._clean_up()
-
-    def _clean_up(self) -> None:
-        self._cleaned_up = True
-        self._gate.remove()
+    def _free(self) -> None:
+        self._collector.join()  # the archive pipe ends with the process
         if self._cgroup is not None:
             self._cgroup.remove()
 

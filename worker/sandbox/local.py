@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from worker.sandbox.capture import directory_size
 from worker.sandbox.gate import Gate
-from worker.sandbox.process import StartedProcess
+from worker.sandbox.process import GatedProcessRun, StartedProcess
 from worker.sandbox.spec import OUTPUT_DIR, SandboxResult, SandboxSpec
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class LocalSandbox:
         return _LocalRun(spec, process, gate, scratch)
 
 
-class _LocalRun:
+class _LocalRun(GatedProcessRun):
     """One started local process (see StartedRun)."""
 
     def __init__(
@@ -82,25 +82,13 @@ class _LocalRun:
         gate: Gate,
         scratch: tempfile.TemporaryDirectory[str],
     ) -> None:
-        self._spec = spec
-        self._process = process
-        self._cleaned_up = False
-        self._gate = gate
+        super().__init__(spec, process, gate)
         self._scratch = scratch
-
-    def is_warm(self) -> bool:
-        return self._process.exited.is_set() or self._gate.is_waiting()
 
     def release(self, *, cancel: threading.Event | None = None) -> SandboxResult:
         spec = self._spec
         try:
-            self._gate.open()
-            outcome = self._process.supervise(
-                wall_seconds=spec.limits.wall_seconds, cancel=cancel, on_poll=self._gate.open
-            )
-        except BaseException:
-            self._process.kill()
-            raise
+            outcome = self._open_and_supervise(cancel)
         finally:
             self._clean_up()
         too_large = directory_size(spec.output_dir) > spec.limits.output_bytes
@@ -119,17 +107,7 @@ class _LocalRun:
             peak_memory_bytes=outcome.max_rss_bytes,
         )
 
-    def discard(self) -> None:
-        if self._cleaned_up:  # released, or discarded before
-            return
-        try:
-            self._process.discard()
-        finally:
-            self._clean_up()
-
-    def _clean_up(self) -> None:
-        self._cleaned_up = True
-        self._gate.remove()
+    def _free(self) -> None:
         self._scratch.cleanup()
 
 

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from worker.sandbox.capture import LogCapture
-from worker.sandbox.spec import SandboxError
+from worker.sandbox.gate import Gate
+from worker.sandbox.spec import SandboxError, SandboxSpec
 
 POLL_SECONDS = 0.02
 KILL_WAIT_SECONDS = 30.0
@@ -144,6 +145,50 @@ class StartedProcess:
             log=self.log,
             max_rss_bytes=max_rss_kib * 1024,
         )
+
+
+class GatedProcessRun:
+    """What the bubblewrap and local backends' started runs share (see StartedRun).
+
+    A host process behind a gate (see gate.py); subclasses turn its outcome into a
+    result in `release` and free their own resources in `_free`.
+    """
+
+    def __init__(self, spec: SandboxSpec, process: StartedProcess, gate: Gate) -> None:
+        self._spec = spec
+        self._process = process
+        self._gate = gate
+        self._cleaned_up = False
+
+    def is_warm(self) -> bool:
+        return self._process.exited.is_set() or self._gate.is_waiting()
+
+    def _open_and_supervise(self, cancel: threading.Event | None) -> ProcessOutcome:
+        """Open the gate and supervise the process to its end (killed if this fails)."""
+        try:
+            self._gate.open()
+            return self._process.supervise(
+                wall_seconds=self._spec.limits.wall_seconds, cancel=cancel, on_poll=self._gate.open
+            )
+        except BaseException:
+            self._process.kill()
+            raise
+
+    def discard(self) -> None:
+        if self._cleaned_up:  # released, or discarded before
+            return
+        try:
+            self._process.discard()
+        finally:
+            self._clean_up()
+
+    def _clean_up(self) -> None:
+        self._cleaned_up = True
+        self._gate.remove()
+        self._free()
+
+    def _free(self) -> None:
+        """Release what the backend holds besides the process and the gate."""
 
 
 def run_process(

@@ -154,6 +154,21 @@ def read_bagged_scores(path: str | Path) -> dict[str, list[Scores]]:
     return curves
 
 
+def saved_fold_dirs(output_dir: Path) -> list[Path]:
+    """The ``fold_<i>`` folders of a ``training_output`` folder, in fold order.
+
+    Raises FileNotFoundError when the folder does not exist.
+    """
+    if not output_dir.is_dir():
+        raise FileNotFoundError(f"{output_dir} does not exist: run with --save-output first.")
+    numbers = sorted(
+        int(match.group(1))
+        for child in output_dir.iterdir()
+        if child.is_dir() and (match := re.fullmatch(r"fold_(\d+)", child.name))
+    )
+    return [output_dir / f"fold_{number}" for number in numbers]
+
+
 def read_training_output(
     submission_dir: str | Path, *, allow_pickle: bool = False
 ) -> TrainingOutput:
@@ -174,14 +189,10 @@ def read_training_output(
     folder = Path(submission_dir)
     if folder.name != "training_output":
         folder = training_output_dir(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist: run with --save-output first.")
-    fold_numbers = sorted(
-        int(match.group(1))
-        for child in folder.iterdir()
-        if child.is_dir() and (match := re.fullmatch(r"fold_(\d+)", child.name))
-    )
-    folds = [_read_fold(folder / f"fold_{i}", i, allow_pickle) for i in fold_numbers]
+    folds = [
+        _read_fold(fold_dir, int(fold_dir.name.removeprefix("fold_")), allow_pickle)
+        for fold_dir in saved_fold_dirs(folder)
+    ]
     bagged_file = folder / "bagged_scores.csv"
     curves = read_bagged_scores(bagged_file) if bagged_file.is_file() else {}
     return TrainingOutput(folds=folds, bagged_curves=curves)
