@@ -41,19 +41,21 @@ def mailer() -> RecordingMailer:
     return RecordingMailer()
 
 
-@pytest.fixture
-def app(
+def make_test_app(
     settings: Settings,
     session_factory: sessionmaker[Session],
     task_queue: RecordingQueue,
     mailer: RecordingMailer,
+    **options: float,
 ) -> FastAPI:
+    """The app on the test's database session, boards uncached; `options` go to create_app."""
     app = create_app(
         settings,
         task_queue=task_queue,
         mailer=mailer,
         leaderboard_cache_seconds=0,
         tune_gc=False,
+        **options,
     )
 
     def test_session() -> Iterator[Session]:
@@ -62,6 +64,16 @@ def app(
 
     app.dependency_overrides[get_session] = test_session
     return app
+
+
+@pytest.fixture
+def app(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    task_queue: RecordingQueue,
+    mailer: RecordingMailer,
+) -> FastAPI:
+    return make_test_app(settings, session_factory, task_queue, mailer)
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,17 +49,6 @@ class JobDir:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-@contextmanager
-def job_dir(files: Mapping[str, bytes], *, prefix: str) -> Iterator[JobDir]:
-    """A temporary folder with the submission's `files`, removed when the block ends."""
-    folders = JobDir.create(prefix=prefix)
-    try:
-        folders.write_submission(files)
-        yield folders
-    finally:
-        folders.remove()
 
 
 def is_plain_file_name(name: str) -> bool:

@@ -74,21 +74,19 @@ def process_submission(
     if attempt is None:
         return Report(Result.SKIPPED)
     owner = _Owner(submission_id, worker_id, attempt, factory)
-    requests: list[JobRequest] = []
-    report = _run_and_store(owner, requests, timeout_errors=timeout_errors, shutdown=shutdown)
-    if requests and report.result in (Result.SCORED, Result.FAILED):
-        _warm_up_next(requests[0])
+    report, request = _run_and_store(owner, timeout_errors=timeout_errors, shutdown=shutdown)
+    if request is not None and report.result in (Result.SCORED, Result.FAILED):
+        _warm_up_next(request)
     return report
 
 
 def _run_and_store(
     owner: _Owner,
-    requests: list[JobRequest],
     *,
     timeout_errors: tuple[type[BaseException], ...],
     shutdown: threading.Event | None,
-) -> Report:
-    """The job of a claimed submission; `requests` receives its JobRequest once read."""
+) -> tuple[Report, JobRequest | None]:
+    """The job of a claimed submission, and its JobRequest if it got as far as reading it."""
     submission_id, worker_id, attempt, factory = (
         owner.submission_id,
         owner.worker_id,
@@ -96,6 +94,7 @@ def _run_and_store(
         owner.factory,
     )
     config = get_worker_config()
+    request: JobRequest | None = None
     try:
         with session_scope(factory) as session:
             _, event, problem, files = lifecycle.read_job_inputs(session, submission_id)
@@ -108,26 +107,25 @@ def _run_and_store(
                     event, pids=config.sandbox_pids, output_bytes=config.sandbox_output_bytes
                 ),
             )
-        requests.append(request)
         with _Heartbeat(owner, config.heartbeat_seconds, shutdown) as heartbeat:
             outcome = run_job(request, worker_sandbox(), cancel=heartbeat.lost, warm=_warm_pool())
     except timeout_errors:
         message = "Stopped: the job went past its time limit (preparing or scoring)."
-        return _store(owner, 0, failed(FailureKind.TIMEOUT, message))
+        return _store(owner, 0, failed(FailureKind.TIMEOUT, message)), request
     except Exception as error:
         # Sandbox or Docker failures, a missing sandbox, a database hiccup, our own bugs:
         # none of them is the submission's fault.
         logger.exception("platform error on submission %s", submission_id)
-        return _platform_error(owner, error)
+        return _platform_error(owner, error), request
     if outcome.failure is not None and outcome.failure.kind is FailureKind.CANCELLED:
         if shutdown is not None and shutdown.is_set():
             with session_scope(factory) as session:
                 requeued = lifecycle.requeue(
                     session, submission_id, worker_id=worker_id, attempt=attempt, delay=0
                 )
-            return Report(Result.RETRY if requeued else Result.LOST, retry_in=0)
-        return Report(Result.LOST, outcome=outcome)
-    return _store(owner, event_id, outcome)
+            return Report(Result.RETRY if requeued else Result.LOST, retry_in=0), request
+        return Report(Result.LOST, outcome=outcome), request
+    return _store(owner, event_id, outcome), request
 
 
 def _warm_pool() -> WarmPool | None:

@@ -76,7 +76,7 @@ class WarmPool:
         """An idle sandbox started for `key`, now the caller's; None if there is none."""
         with self._lock:
             stale = [job for job in self._idle if job.is_stale()]
-            self._idle = [job for job in self._idle if not job.is_stale()]
+            self._idle = [job for job in self._idle if job not in stale]
             taken = next((job for job in self._idle if job.key == key), None)
             if taken is not None:
                 self._idle.remove(taken)

@@ -105,11 +105,14 @@ class DockerSandbox:
         For a worker starting up after a crash: give each worker a label of its own (its
         host name) so that this never touches another worker's running sandbox.
         """
-        filters = {"label": [f"{key}={value}" for key, value in self._labels.items()]}
-        leftovers = self.client.containers.list(all=True, filters=filters)
+        leftovers = self.client.containers.list(all=True, filters=self._label_filters())
         for container in leftovers:
             _remove(container)
         return len(leftovers)
+
+    def _label_filters(self) -> dict[str, Any]:
+        """A `containers.list` filter matching all of this sandbox's labels."""
+        return {"label": [f"{key}={value}" for key, value in self._labels.items()]}
 
     def remove_stale(self, *, older_than_seconds: float = STALE_SECONDS) -> int:
         """Remove sandbox containers that ended (or never started) long ago; how many.
@@ -118,12 +121,10 @@ class DockerSandbox:
         own (a warm one at its gate's idle limit), but stopped containers stay until
         removed. A live worker removes its own within seconds, hence the age threshold.
         """
-        filters = {"label": [f"{key}={value}" for key, value in self._labels.items()]}
         removed = 0
         for status in ("exited", "created", "dead"):
-            for container in self.client.containers.list(
-                all=True, filters={**filters, "status": status}
-            ):
+            filters = {**self._label_filters(), "status": status}
+            for container in self.client.containers.list(all=True, filters=filters):
                 state = container.attrs.get("State", {})
                 since = state.get("FinishedAt") if status == "exited" else None
                 since = since or container.attrs.get("Created", "")

@@ -42,10 +42,10 @@ def exit_code_from_status(status: int) -> int:
 
 
 class StartedProcess:
-    """A host process started now and supervised later: see `run_process`.
+    """A host process started now and supervised later.
 
-    Between `__init__` and `supervise` the process runs unsupervised (a warm-up with no
-    time limit of its own); its log is captured from the start.
+    Between `__init__` and `supervise` it runs unsupervised (a warm-up with no time limit
+    of its own); its log is captured from the start.
     """
 
     def __init__(
@@ -108,9 +108,7 @@ class StartedProcess:
                 timed_out = True
             else:
                 continue
-            self.kill()
-            if not self.exited.wait(KILL_WAIT_SECONDS):
-                raise SandboxError(f"process {self._process.pid} survived SIGKILL")
+            self._kill_and_wait()
             break
         wall = time.monotonic() - started
         return self._finish(timed_out=timed_out, cancelled=cancelled, wall=wall)
@@ -122,10 +120,13 @@ class StartedProcess:
 
     def discard(self) -> None:
         """Kill the process without supervising it and wait for it to be gone."""
+        self._kill_and_wait()
+        self._finish(timed_out=False, cancelled=True, wall=0.0)
+
+    def _kill_and_wait(self) -> None:
         self.kill()
         if not self.exited.wait(KILL_WAIT_SECONDS):
             raise SandboxError(f"process {self._process.pid} survived SIGKILL")
-        self._finish(timed_out=False, cancelled=True, wall=0.0)
 
     def _finish(self, *, timed_out: bool, cancelled: bool, wall: float) -> ProcessOutcome:
         # Whatever the process left behind in its group (daemons, orphans) goes too.
@@ -189,28 +190,6 @@ class GatedProcessRun:
 
     def _free(self) -> None:
         """Release what the backend holds besides the process and the gate."""
-
-
-def run_process(
-    argv: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    cwd: str | None,
-    wall_seconds: float,
-    log_bytes: int,
-    cancel: threading.Event | None,
-    kill_extra: Callable[[], None] = lambda: None,
-    pass_fds: Sequence[int] = (),
-) -> ProcessOutcome:
-    """Run `argv` until it exits, its time is up or `cancel` is set; then kill what is left.
-
-    The process gets its own session so that a kill reaches its whole process group.
-    `kill_extra` kills processes that escaped the process group (e.g. a cgroup's).
-    """
-    started = StartedProcess(
-        argv, env=env, cwd=cwd, log_bytes=log_bytes, kill_extra=kill_extra, pass_fds=pass_fds
-    )
-    return started.supervise(wall_seconds=wall_seconds, cancel=cancel)
 
 
 def _kill_group(pgid: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
@@ -11,14 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.accounts.mailer import RecordingMailer
-from server.app import create_app
-from server.db import get_session, session_scope
 from server.leaderboards import response_cache
 from server.models import EventOrganiser, UserRole
 from server.settings import Settings
 from server.submissions.queue import RecordingQueue
 from tests.factories import create_submission, create_user
-from tests.server.conftest import api_headers, csrf_token, login, score
+from tests.server.conftest import api_headers, csrf_token, login, make_test_app, score
 from tests.server.leaderboards.test_leaderboards import make_board, names
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
@@ -32,21 +29,9 @@ def app(
     mailer: RecordingMailer,
 ) -> FastAPI:
     # Boards themselves uncached, so that only this layer can serve stale data.
-    app = create_app(
-        settings,
-        task_queue=task_queue,
-        mailer=mailer,
-        leaderboard_cache_seconds=0,
-        leaderboard_response_cache_seconds=60,
-        tune_gc=False,
+    return make_test_app(
+        settings, session_factory, task_queue, mailer, leaderboard_response_cache_seconds=60
     )
-
-    def test_session() -> Iterator[Session]:
-        with session_scope(session_factory) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = test_session
-    return app
 
 
 def test_anonymous_board_is_shared_until_this_process_commits_a_change(
