@@ -9,8 +9,8 @@ echo "[test] ruff check" >&2
 ruff check .
 echo "[test] ruff format --check" >&2
 ruff format --check .
-echo "[test] mypy problems/kit" >&2
-mypy problems/kit
+echo "[test] mypy problems/kit worker/cli/test_daemon" >&2
+mypy problems/kit worker/cli/test_daemon
 echo "[test] pytest" >&2
 # pytest exits 5 when it collected no test: that is a failure here too.
 exec pytest "$@"

@@ -11,7 +11,8 @@
   whole test is still rolled back. They share one connection: use them from one thread.
 
 Settings: `RAMPLAB_HOME` points at a temporary folder for the whole run, so no test
-touches ~/.ramplab. Set `RAMPLAB_TEST_POSTGRES_URL` to use another PostgreSQL server.
+touches ~/.ramplab, and `RAMPLAB_TEST_DAEMON=0`, so no `ramplab test` daemon outlives
+it. Set `RAMPLAB_TEST_POSTGRES_URL` to use another PostgreSQL server.
 Passwords are hashed with argon2's cheapest parameters, to keep sign-in tests fast.
 """
 
@@ -51,6 +52,9 @@ def _ramplab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("ramplab_home")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RAMPLAB_HOME", str(home))
+        # `ramplab test` subprocesses run in their own process unless a test (the
+        # daemon's own tests) asks otherwise: no daemon outlives the test run.
+        patch.setenv("RAMPLAB_TEST_DAEMON", "0")
         patch.delenv("RAMPLAB_DATABASE_URL", raising=False)
         get_settings.cache_clear()
         yield home

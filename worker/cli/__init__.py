@@ -42,11 +42,30 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ramplab`` with ``argv`` (``sys.argv[1:]`` by default); return the exit code."""
+    """Run ``ramplab`` with ``argv`` (``sys.argv[1:]`` by default); return the exit code.
+
+    From the command line (``argv`` None), ``ramplab test`` runs through the test
+    daemon (:mod:`worker.cli.test_daemon`) when it can, and exits without tearing the
+    interpreter down; a caller passing ``argv`` always runs it in its own process.
+    """
+    from_command_line = argv is None
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
+    if command == "test" and from_command_line:
+        from .test_daemon import client
+
+        if "--stop-daemon" in arguments:  # without importing the test command's stack
+            return client.stop_command()
+        code = client.run_through_daemon(arguments)
+        if code is not None:
+            return code
     args = build_parser(command if command in COMMANDS else None).parse_args(arguments)
-    return int(args.run(args))
+    code = int(args.run(args))
+    if command == "test" and from_command_line:
+        from .test_daemon.child import finish
+
+        finish(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

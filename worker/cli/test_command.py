@@ -54,6 +54,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--n-jobs", type=int, default=None, help="folds trained at once (default: all CPUs)"
     )
+    parser.add_argument(
+        "--no-daemon",
+        action="store_true",
+        help="run in this process, not in the background process that keeps the "
+        "libraries imported (also: RAMPLAB_TEST_DAEMON=0)",
+    )
+    parser.add_argument(
+        "--stop-daemon", action="store_true", help="stop your background test processes"
+    )
 
 
 def _progress(stream: TextIO) -> ProgressCallback:
@@ -106,6 +115,10 @@ def _test_one(kit: Kit, name: str, data: KitData, args: argparse.Namespace) -> d
 
 def run(args: argparse.Namespace) -> int:
     """Test the requested submissions; return the exit code."""
+    if args.stop_daemon:
+        from .test_daemon.client import stop_command
+
+        return stop_command()
     kit_dir = Path(args.kit_dir)
     data_dir = Path(args.data_dir) if args.data_dir is not None else kit_dir
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .fold_pool import available_cpus
 from .scoring import Scores, SubmissionScores
 from .train import FoldPredictions, FoldTimes
 
@@ -65,12 +67,18 @@ def save_training_output(
 ) -> Path:
     """Write ``training_output/`` as ``ramp-test --save-output`` does; return its path."""
     output = training_output_dir(submission_dir)
+    arrays = []
     for i, predictions in enumerate(fold_predictions):
         fold_dir = output / f"fold_{i}"
         fold_dir.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(fold_dir / "y_pred_train", y_pred=predictions.y_pred_train)
+        arrays.append((fold_dir / "y_pred_train", predictions.y_pred_train))
         if predictions.y_pred_test is not None:
-            np.savez_compressed(fold_dir / "y_pred_test", y_pred=predictions.y_pred_test)
+            arrays.append((fold_dir / "y_pred_test", predictions.y_pred_test))
+    # Compressing is most of the time here, and zlib releases the GIL.
+    with ThreadPoolExecutor(max_workers=available_cpus()) as pool:
+        list(pool.map(lambda job: np.savez_compressed(job[0], y_pred=job[1]), arrays))
+    for i, predictions in enumerate(fold_predictions):
+        fold_dir = output / f"fold_{i}"
         _fold_scores_frame(scores, i).to_csv(fold_dir / "scores.csv")
         for step in _STEPS:
             seconds = getattr(predictions.times, step)
