@@ -40,9 +40,13 @@ _STARTER = (
 
 
 def daemon_enabled(arguments: list[str]) -> bool:
-    """Whether this ``ramplab test`` may go through a daemon."""
+    """Whether this ``ramplab test`` may go through a daemon (Linux only: pidfds)."""
     setting = os.environ.get("RAMPLAB_TEST_DAEMON", "1").strip().lower()
-    return setting not in ("0", "false", "no", "off") and "--no-daemon" not in arguments
+    return (
+        setting not in ("0", "false", "no", "off")
+        and "--no-daemon" not in arguments
+        and hasattr(os, "pidfd_open")
+    )
 
 
 def _say(message: str) -> None:
@@ -223,7 +227,11 @@ def run_through_daemon(arguments: list[str]) -> int | None:
         return None
     sys.stdout.flush()
     sys.stderr.flush()
-    opened = _open_daemon(arguments)
+    try:
+        opened = _open_daemon(arguments)
+    except Exception as error:  # nothing has run yet: the command can still run here
+        _say(f"could not use the background process ({error!r}); running here")
+        return None
     if opened is None:
         return None
     connection, reader, _ = opened
