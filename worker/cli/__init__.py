@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(command if command in COMMANDS else None).parse_args(arguments)
     code = int(args.run(args))
     if command == "test" and from_command_line:
-        from .test_daemon.child import finish
+        from .fast_exit import finish
 
         finish(code)
     return code

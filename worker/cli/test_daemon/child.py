@@ -9,15 +9,15 @@ checks it); what the daemon would otherwise share with every run is reset here
 
 from __future__ import annotations
 
-import atexit
 import io
 import os
 import signal
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
+
+from ..fast_exit import finish
 
 
 def _text_stream(fd: int, mode: str, encoding: list[str], line_buffering: bool) -> TextIO:
@@ -70,25 +70,6 @@ def _exit_code(exit: SystemExit) -> int:
         return exit.code
     print(exit.code, file=sys.stderr)
     return 1
-
-
-def finish(code: int) -> NoReturn:
-    """Exit as the interpreter would, minus tearing down every module (0.1-0.3 s).
-
-    Non-daemon threads are joined and ``atexit`` handlers run (temporary folders,
-    multiprocessing's children), then the streams are flushed.
-    """
-    current = threading.current_thread()
-    for thread in threading.enumerate():
-        if thread is not current and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            code = code or 120  # what Python returns when it cannot flush at exit
-    os._exit(code)
 
 
 def run_command(main: Callable[[], int]) -> NoReturn:
