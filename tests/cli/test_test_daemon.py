@@ -107,16 +107,18 @@ def daemon_dir() -> Iterator[Path]:
 
 
 def _daemon_pids(folder: Path) -> list[int]:
-    pids = []
+    """The daemons serving ``folder`` (not their runs, which share their command line)."""
+    matching = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 command_line = (entry / "cmdline").read_bytes()
-            except OSError:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
             if b"test_daemon.server" in command_line and str(folder).encode() in command_line:
-                pids.append(int(entry.name))
-    return pids
+                matching[int(entry.name)] = parent
+    return [pid for pid, parent in matching.items() if parent not in matching]
 
 
 def _environment(daemon_dir: Path, **variables: str) -> dict[str, str]:
@@ -383,3 +385,15 @@ def test_another_user_cannot_reach_the_daemon(kit: Path, daemon_dir: Path, tmp_p
         [python, "-c", attempt, str(socket_path)], user=65534, group=65534, cwd="/"
     )
     assert done.returncode == 13
+
+
+def test_a_daemon_that_dies_mid_run_fails_the_command_and_stops_the_run(
+    kit: Path, daemon_dir: Path, tmp_path: Path
+) -> None:
+    client = _start_sleeper(kit, daemon_dir, tmp_path / "pids")
+    for daemon in _daemon_pids(daemon_dir):
+        os.kill(daemon, signal.SIGKILL)
+    _, stderr = client.communicate(timeout=30)
+    assert client.returncode == 1
+    assert "its outcome is unknown" in stderr
+    assert _wait_until_gone([int(p.name) for p in (tmp_path / "pids").iterdir()]) == []

@@ -202,7 +202,9 @@ def _open_daemon(arguments: list[str]) -> tuple[socket.socket, LineReader, int] 
         )
         return None
     why = "first run here"
-    for _ in range(2):  # a stale daemon (its libraries changed) is replaced once
+    # A stale daemon (its libraries changed) is replaced, once; a daemon that hung up
+    # before starting the command (it was leaving) is tried again, once.
+    for _ in range(2):
         connection = _connect(socket_path) or _start_daemon(socket_path, digest, why)
         if connection is None:
             return None
@@ -215,9 +217,10 @@ def _open_daemon(arguments: list[str]) -> tuple[socket.socket, LineReader, int] 
         if reply is not None and isinstance(reply.get("pid"), int):
             return connection, reader, reply["pid"]
         connection.close()
-        if reply is None or not reply.get("stale"):
+        if reply is not None and not reply.get("stale"):
             return None
-        why = f"libraries changed ({reply.get('refused')})"
+        if reply is not None:
+            why = f"libraries changed ({reply.get('refused')})"
     return None
 
 
@@ -234,13 +237,17 @@ def run_through_daemon(arguments: list[str]) -> int | None:
         return None
     if opened is None:
         return None
-    connection, reader, _ = opened
+    connection, reader, pid = opened
     code = None
     with connection, _SignalForwarder(connection), contextlib.suppress(OSError, ProtocolError):
         while code is None and (message := reader.read()) is not None:
             if isinstance(message.get("exit"), int):
                 code = message["exit"]
     if code is None:
+        # Without its daemon nobody would report on the run: stop it rather than let it
+        # write to this terminal after the command has returned.
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
         _say("the background process running this command died; its outcome is unknown")
         return 1
     return _outcome(code)

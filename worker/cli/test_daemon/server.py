@@ -156,19 +156,21 @@ class Daemon:
             raise ProtocolError(f"uid {uid} is not this daemon's user")
         request, fds = receive_request(connection, _STANDARD_STREAMS)
         try:
+            # Leaving, the socket goes first: the client that is told so at once starts a
+            # new daemon, and must not reach this one again on its way.
             if request.get("stop"):
                 _log("asked to stop")
+                self.stop_accepting()
                 send_message(connection, {"refused": "stopping"})
                 connection.close()
-                self.stop_accepting()
                 return
             refusal = self._refusal(request, fds)
             if refusal is not None:
                 _log(f"refused a run: {refusal[0]}")
-                send_message(connection, {"refused": refusal[0], "stale": refusal[1]})
-                connection.close()
                 if refusal[1]:
                     self.stop_accepting()
+                send_message(connection, {"refused": refusal[0], "stale": refusal[1]})
+                connection.close()
                 return
             self._start_run(connection, request, fds)
         finally:
@@ -191,7 +193,7 @@ class Daemon:
     ) -> None:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            self._become_run(request, fds)
+            self._become_run(connection, request, fds)
         connection.settimeout(None)
         pidfd = os.pidfd_open(pid)
         run = _Run(pid, pidfd, connection, LineReader(connection))
@@ -204,12 +206,17 @@ class Daemon:
             self._kill(run)
         _log(f"run {pid}: {' '.join(request['argv'][1:])} in {request['cwd']}")
 
-    def _become_run(self, request: dict[str, Any], fds: list[int]) -> None:
+    def _become_run(
+        self, connection: socket.socket, request: dict[str, Any], fds: list[int]
+    ) -> None:
         from worker.cli import main
 
         from .child import become_client, run_command
 
         try:
+            # Only the daemon may hold a client's connection: when the daemon dies, its
+            # clients must see the end of the stream.
+            connection.close()
             self.selector.close()
             self.listener.close()
             for run in self.runs.values():
