@@ -8,12 +8,24 @@ NaN; rows a model did not predict stay NaN and are left out by ``valid_indexes``
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 import numpy as np
 from numpy.typing import NDArray
+
+
+def nan_mean(stacked: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.nanmean(stacked, axis=0)``, to the bit, without its warning on all-NaN rows.
+
+    A row no member predicted legitimately stays NaN. Silencing ``np.nanmean`` with
+    ``warnings.catch_warnings`` is not thread-safe (bagging points are computed in
+    threads, and another thread's warnings would leak), while ``np.errstate`` is.
+    """
+    present = ~np.isnan(stacked)
+    totals = np.sum(np.where(present, stacked, 0.0), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(totals / np.sum(present, axis=0, dtype=np.intp))
 
 
 class BasePredictions:
@@ -97,10 +109,7 @@ class BasePredictions:
     @classmethod
     def _combine_arrays(cls, stacked: NDArray[np.float64]) -> NDArray[np.float64]:
         """Average member predictions, ignoring the rows a member left NaN."""
-        with warnings.catch_warnings():
-            # An all-NaN row (predicted by no member) legitimately stays NaN.
-            warnings.simplefilter("ignore", category=RuntimeWarning)
-            return np.asarray(np.nanmean(stacked, axis=0))
+        return nan_mean(stacked)
 
     @classmethod
     def combine(cls, predictions_list: Sequence[BasePredictions], index_list: Any = None) -> Self:

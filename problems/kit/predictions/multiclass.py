@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .base import BasePredictions
+from .base import BasePredictions, nan_mean
 
 # Probabilities are clipped before combining so that a member predicting an exact 0
 # or 1 cannot dominate the average (and all-zero rows can still be normalised).
@@ -71,6 +70,4 @@ class Multiclass(BasePredictions):
     def _combine_arrays(cls, stacked: NDArray[np.float64]) -> NDArray[np.float64]:
         clipped = np.clip(stacked, _EPSILON, 1 - _EPSILON)
         normalised = clipped / np.sum(clipped, axis=2, keepdims=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=RuntimeWarning)
-            return np.asarray(np.nanmean(normalised, axis=0))
+        return nan_mean(normalised)

@@ -1,5 +1,8 @@
 """Prediction types: construction, slicing, combining (bagging and blending)."""
 
+import threading
+import warnings
+
 import numpy as np
 import pytest
 
@@ -82,3 +85,33 @@ def test_label_index_and_label():
     predictions = Flowers(y_pred=[[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]])
     assert predictions.y_pred_label_index.tolist() == [1, 0]
     assert predictions.y_pred_label.tolist() == ["versicolor", "setosa"]
+
+
+def test_combining_warns_about_nothing_even_beside_other_threads():
+    # Bagging combines in threads; rows no member predicted stay NaN, silently, and the
+    # average is np.nanmean's to the bit.
+    rng = np.random.default_rng(0)
+    stacked = rng.random((8, 500, 2))
+    stacked[rng.random(stacked.shape[:2]) < 0.5] = np.nan
+    stacked[:, :10] = np.nan  # rows no member predicted
+    members = [Survived(y_pred=member) for member in stacked]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        clipped = np.clip(stacked, 1e-15, 1 - 1e-15)
+        expected = np.nanmean(clipped / clipped.sum(axis=2, keepdims=True), axis=0)
+    results = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        threads = [
+            threading.Thread(
+                target=lambda: results.extend(Survived.combine(members) for _ in range(25))
+            )
+            for _ in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert caught == []
+    for combined in results:
+        assert np.array_equal(combined.y_pred, expected, equal_nan=True)
