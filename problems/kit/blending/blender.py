@@ -12,7 +12,6 @@ excluded ones must be filtered out before (the blender blends what it is given).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..engine.scoring import bagged_scores
 from .fast_metrics import make_fast_metric
 from .member_stack import Scratch
 from .prediction_kinds import CombineKind, combine_kind
@@ -351,26 +351,21 @@ class Blender:
         return [loaded[i] for i in members]
 
     def _bagged_scores(self, valid: Sequence[Any], test: Sequence[Any]) -> dict[str, Scores]:
-        """Score fold predictions bagged as ramp-workflow's ``get_score_cv_bags``."""
-        truth = self.truths.train
-        containers = []
-        for fold, predictions in enumerate(valid):
-            container = self.Predictions(n_samples=len(truth.y_pred))
-            container.set_valid_in_train(predictions, self.valid_indices[fold])
-            containers.append(container)
-        bagged = self.Predictions.combine(containers)
-        valid_indexes = bagged.valid_indexes
-        truth_local = copy.deepcopy(truth)
-        truth_local.set_slice(valid_indexes)
-        bagged.set_slice(valid_indexes)
-        result = {"valid": self._score_all(truth_local, bagged)}
-        if test and len(test) == self.n_folds:
-            combined_test = self.Predictions.combine(list(test))
-            result["test"] = self._score_all(self._test_truth, combined_test)
+        """Score fold predictions bagged as ``ramplab test`` and ramp-workflow do."""
+        common = {"Predictions": self.Predictions, "score_types": self.score_types}
+        result = {
+            "valid": bagged_scores(
+                **common,
+                truth=self.truths.train,
+                predictions_list=valid,
+                rows_list=self.valid_indices,
+            )
+        }
+        if test and len(test) == self.n_folds and self._test_truth is not None:
+            result["test"] = bagged_scores(
+                **common, truth=self._test_truth, predictions_list=test, rows_list=None
+            )
         return result
-
-    def _score_all(self, truth: Any, predictions: Any) -> Scores:
-        return {st.name: float(st.score_function(truth, predictions)) for st in self.score_types}
 
 
 def blend(

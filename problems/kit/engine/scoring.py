@@ -33,6 +33,7 @@ __all__ = [
     "FoldScores",
     "Scores",
     "SubmissionScores",
+    "bagged_scores",
     "bagging_curve",
     "check_score_types",
     "score_submission",
@@ -236,6 +237,19 @@ def bagging_curve(
         return [point() for point in points]
     futures = [pool.submit(point) for point in points]
     return [future.result() for future in futures]
+
+
+def bagged_scores(
+    *,
+    Predictions: PredictionsType,
+    score_types: Sequence[ScoreTypeLike],
+    truth: PredictionsLike,
+    predictions_list: Sequence[PredictionsLike],
+    rows_list: Sequence[Any] | None,
+) -> Scores:
+    """Scores of all members combined: the last point of :func:`bagging_curve`."""
+    points = _bagging_points(Predictions, score_types, truth, predictions_list, rows_list)
+    return points[-1]()
 
 
 def score_submission(
