@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from server.errors import DomainError
 from server.security import csrf_token
 
 FRONTEND_DIR = Path(__file__).resolve().parents[1] / "frontend"
@@ -61,6 +62,15 @@ def render(
     }
     return templates.TemplateResponse(
         request, template, full_context, status_code=status_code, headers=headers
+    )
+
+
+def render_refusal(
+    request: Request, template: str, context: dict[str, Any], error: DomainError
+) -> HTMLResponse:
+    """The form page again, with what was typed and the rule that refused it."""
+    return render(
+        request, template, {**context, "error": error.message}, status_code=error.status_code
     )
 
 

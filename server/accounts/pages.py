@@ -19,7 +19,7 @@ from server.security import (
     log_out,
     verify_csrf,
 )
-from server.web import flash, redirect, render
+from server.web import flash, redirect, render, render_refusal
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -58,12 +58,7 @@ def signup(
             full_name=full_name,
         )
     except DomainError as error:
-        return render(
-            request,
-            "accounts/signup.html",
-            {"form": form, "error": error.message},
-            status_code=error.status_code,
-        )
+        return render_refusal(request, "accounts/signup.html", {"form": form}, error)
     log_in(request, user)
     flash(request, f"Welcome, {user.username}! Pick an event to join.")
     return redirect("/events")
@@ -93,12 +88,7 @@ def login(
             ip_address=client_ip(request),
         )
     except DomainError as error:
-        return render(
-            request,
-            "accounts/login.html",
-            {**context, "error": error.message},
-            status_code=error.status_code,
-        )
+        return render_refusal(request, "accounts/login.html", context, error)
     if user is None:
         return render(
             request,
@@ -132,12 +122,7 @@ def update_profile(
     try:
         service.update_profile(session=session, user=user, full_name=full_name, email=email)
     except DomainError as error:
-        return render(
-            request,
-            "accounts/profile.html",
-            {"user": user, "error": error.message},
-            status_code=error.status_code,
-        )
+        return render_refusal(request, "accounts/profile.html", {"user": user}, error)
     flash(request, "Profile saved.")
     return redirect("/profile")
 
@@ -151,12 +136,7 @@ def change_password(
             user=user, current_password=current_password, new_password=new_password
         )
     except DomainError as error:
-        return render(
-            request,
-            "accounts/profile.html",
-            {"user": user, "error": error.message},
-            status_code=error.status_code,
-        )
+        return render_refusal(request, "accounts/profile.html", {"user": user}, error)
     log_in(request, user)  # keep this browser signed in; the others are signed out
     flash(request, "Password changed.")
     return redirect("/profile")
@@ -194,12 +174,7 @@ def reset(request: Request, session: DbSession, token: str, new_password: Text) 
     try:
         user = service.reset_password(session=session, token=token, new_password=new_password)
     except DomainError as error:
-        return render(
-            request,
-            "accounts/reset.html",
-            {"token": token, "error": error.message},
-            status_code=error.status_code,
-        )
+        return render_refusal(request, "accounts/reset.html", {"token": token}, error)
     log_in(request, user)
     flash(request, "Your password was changed; you are signed in.")
     return redirect("/")

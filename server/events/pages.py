@@ -134,11 +134,15 @@ async def _form_input(request: Request) -> dict[str, Any]:
     return values
 
 
-def _describe(error: ValidationError) -> str:
-    return "; ".join(
+def _refusal(error: ValidationError | DomainError) -> dict[str, Any]:
+    """The form's error message and status, for an invalid form or a refused rule."""
+    if isinstance(error, DomainError):
+        return {"error": error.message, "status_code": error.status_code}
+    problems = "; ".join(
         f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {item['msg']}"
         for item in error.errors()
     )
+    return {"error": problems, "status_code": 422}
 
 
 def _render_form(request: Request, session: DbSession, **context: Any) -> Response:
@@ -167,19 +171,8 @@ async def create_event(request: Request, session: DbSession, user: CurrentUser) 
     try:
         form = EventForm.model_validate(values)
         event = service.create_event(session=session, form=form, created_by=user)
-    except ValidationError as error:
-        return _render_form(
-            request, session, event=None, values=values, error=_describe(error), status_code=422
-        )
-    except DomainError as error:
-        return _render_form(
-            request,
-            session,
-            event=None,
-            values=values,
-            error=error.message,
-            status_code=error.status_code,
-        )
+    except (ValidationError, DomainError) as error:
+        return _render_form(request, session, event=None, values=values, **_refusal(error))
     flash(request, f"Event {event.title} created.")
     return redirect(f"/events/{event.name}/manage")
 
@@ -201,19 +194,8 @@ async def edit_event(
     try:
         form = EventForm.model_validate({**values, "name": event.name})
         service.update_event(session=session, event=event, form=form)
-    except ValidationError as error:
-        return _render_form(
-            request, session, event=event, values=values, error=_describe(error), status_code=422
-        )
-    except DomainError as error:
-        return _render_form(
-            request,
-            session,
-            event=event,
-            values=values,
-            error=error.message,
-            status_code=error.status_code,
-        )
+    except (ValidationError, DomainError) as error:
+        return _render_form(request, session, event=event, values=values, **_refusal(error))
     flash(request, "Event saved.")
     return redirect(f"/events/{event.name}/manage")
 

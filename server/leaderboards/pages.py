@@ -13,7 +13,7 @@ from server.errors import DomainError
 from server.events import service as events_service
 from server.leaderboards import service
 from server.security import CurrentUser, DbSession, OptionalUser, optional_user
-from server.web import render, templates
+from server.web import render, render_refusal, templates
 
 router = APIRouter(dependencies=[Depends(optional_user)], include_in_schema=False)
 
@@ -59,12 +59,7 @@ def leaderboard(
             ),
         )
     except DomainError as error:
-        return render(
-            request,
-            "leaderboards/board.html",
-            {**context, "board": None, "error": error.message},
-            status_code=error.status_code,
-        )
+        return render_refusal(request, "leaderboards/board.html", {**context, "board": None}, error)
     return render(request, "leaderboards/board.html", {**context, "board": board, "table": table})
 
 
