@@ -24,6 +24,7 @@ from typing import Any
 
 from .environment import environment_key, key_digest, runtime_dir
 from .protocol import LineReader, ProtocolError, send_request
+from .server import IDLE_MINUTES
 
 #: How long a first run waits for a new daemon to import its libraries.
 START_TIMEOUT_SECONDS = 60.0
@@ -82,7 +83,7 @@ def _start_daemon(socket_path: Path, digest: str, why: str) -> socket.socket | N
         _say(
             f"{why}: starting a background process that keeps the libraries imported, so "
             "the next runs start at once (RAMPLAB_TEST_DAEMON=0 turns it off; it exits "
-            "after 15 idle minutes)"
+            f"after {IDLE_MINUTES:g} idle minutes)"
         )
         with contextlib.suppress(FileNotFoundError):
             if log_path.stat().st_size > _MAX_LOG_BYTES:
